@@ -1,0 +1,3 @@
+from diffviz.cli import main
+
+raise SystemExit(main())

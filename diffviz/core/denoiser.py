@@ -1,0 +1,59 @@
+"""What the engine needs of a model, and how a live schedule picks the model's time (math.md: "A live schedule
+and a fixed model")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol, runtime_checkable
+
+import numpy as np
+
+from .schedule import Schedule
+
+TimeInput = Literal["index", "continuous"]
+
+
+@runtime_checkable
+class Denoiser(Protocol):
+    """A model the samplers can call: ONNX models, analytic mixtures and test doubles all implement this.
+
+    ``__call__(x, t)`` returns the raw prediction (of ``prediction_type``) for a batch ``x`` of shape
+    ``(N, *data_shape)`` at model time ``t`` (one value for the whole batch), where ``t`` comes from
+    :meth:`model_time`.
+    """
+
+    name: str
+    prediction_type: str
+    data_shape: tuple[int, ...]
+    train_schedule: Schedule | None
+
+    def model_time(self, alpha_bar: float) -> tuple[float, bool]:
+        """The model time for noise level ᾱ, and whether it had to be clamped to the trained range."""
+        ...
+
+    def __call__(self, x: np.ndarray, t: float) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class NoiseLevelTime:
+    """Maps a noise level ᾱ' to the training time t* with ᾱ_train(t*) = ᾱ' by interpolating in log-SNR.
+
+    ``continuous`` models get fractional t (in index units, 0..T−1); ``index`` models the nearest index. A level
+    outside the trained range [ᾱ_train(T−1), ᾱ_train(0)] is clamped to the end and flagged.
+    """
+
+    train_schedule: Schedule
+    time_input: TimeInput = "index"
+    rtol: float = 1e-9
+
+    def __call__(self, alpha_bar: float) -> tuple[float, bool]:
+        log_snr = self.train_schedule.log_snr  # decreasing in t
+        idx = self.train_schedule.timesteps.astype(np.float64)
+        target = float(np.log(alpha_bar) - np.log1p(-alpha_bar))
+        hi, lo = float(log_snr[0]), float(log_snr[-1])
+        slack = self.rtol * max(1.0, abs(target))
+        clamped = target > hi + slack or target < lo - slack
+        t = float(np.interp(target, log_snr[::-1], idx[::-1]))  # np.interp clamps outside the range
+        if self.time_input == "index":
+            t = float(np.rint(t))
+        return t, bool(clamped)

@@ -1,0 +1,149 @@
+"""Gaussian mixtures with exact scores and posterior means (math.md: "Exact scores").
+
+p_0 = Σ_k π_k N(μ_k, Σ_k) diffuses to p_t = Σ_k π_k N(√ᾱ μ_k, C_k) with C_k = ᾱ Σ_k + (1 − ᾱ) I. Zero covariances
+(``covs=None``) make a mixture of deltas: the empirical distribution of a data set, whose exact denoiser is the
+"ideal denoiser" that memorises its training points.
+
+A mixture is a :class:`~diffviz.core.denoiser.Denoiser` predicting ``score`` whose model time *is* ᾱ, so it runs
+through every sampler exactly like an ONNX model and is never out of its trained range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .datasets import EIGHT_GAUSSIANS_STD, eight_gaussian_means, make_dataset
+from .schedule import Schedule
+
+_CHUNK = 4096
+
+
+def _log_softmax_weights(logits: np.ndarray) -> np.ndarray:
+    """Responsibilities w = softmax(logits) along the last axis, computed stably."""
+    logits = logits - logits.max(axis=-1, keepdims=True)
+    w = np.exp(logits)
+    return w / w.sum(axis=-1, keepdims=True)
+
+
+@dataclass(frozen=True, eq=False)
+class GaussianMixture:
+    """Σ_k π_k N(μ_k, Σ_k) over vectors of ``data_shape``; ``covs`` (K, D, D) or None for deltas."""
+
+    means: np.ndarray
+    weights: np.ndarray
+    covs: np.ndarray | None = None
+    name: str = "mixture"
+    data_shape: tuple[int, ...] = ()
+    prediction_type: str = "score"
+    train_schedule: Schedule | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        means = np.asarray(self.means, dtype=np.float64)
+        if means.ndim != 2:
+            raise ValueError(f"means must be (K, D), got shape {means.shape}")
+        K, D = means.shape
+        w = np.asarray(self.weights, dtype=np.float64)
+        if w.shape != (K,) or np.any(w < 0) or not np.isclose(w.sum(), 1.0):
+            raise ValueError(f"weights must be {K} non-negative numbers summing to 1")
+        object.__setattr__(self, "means", means)
+        object.__setattr__(self, "weights", w)
+        if self.covs is not None:
+            covs = np.asarray(self.covs, dtype=np.float64)
+            if covs.shape != (K, D, D):
+                raise ValueError(f"covs must be (K, D, D) = {(K, D, D)}, got {covs.shape}")
+            object.__setattr__(self, "covs", covs)
+        if not self.data_shape:
+            object.__setattr__(self, "data_shape", (D,))
+        if int(np.prod(self.data_shape)) != D:
+            raise ValueError(f"data_shape {self.data_shape} does not hold D = {D} numbers")
+
+    # ---- constructors -------------------------------------------------------------------------------------
+    @classmethod
+    def eight_gaussians(cls) -> GaussianMixture:
+        """The exact law of the ``8gaussians`` data set."""
+        means = eight_gaussian_means()
+        covs = np.repeat((EIGHT_GAUSSIANS_STD**2 * np.eye(2))[None], 8, axis=0)
+        return cls(means, np.full(8, 1 / 8), covs, name="analytic:8gaussians")
+
+    @classmethod
+    def from_points(cls, points: np.ndarray, name: str = "ideal", data_shape: tuple[int, ...] = ()) -> GaussianMixture:
+        """The empirical distribution of ``points`` (N, …) as an equal-weight mixture of deltas."""
+        pts = np.asarray(points, dtype=np.float64)
+        shape = data_shape or pts.shape[1:]
+        flat = pts.reshape(len(pts), -1)
+        return cls(flat, np.full(len(flat), 1 / len(flat)), None, name=name, data_shape=tuple(shape))
+
+    @classmethod
+    def ideal(cls, dataset: str, n: int = 512, seed: int = 0) -> GaussianMixture:
+        """The ideal denoiser of ``n`` points of a 2D toy data set."""
+        return cls.from_points(make_dataset(dataset, n, seed), name=f"ideal:{dataset}")
+
+    # ---- the math -----------------------------------------------------------------------------------------
+    @property
+    def dim(self) -> int:
+        return int(self.means.shape[1])
+
+    def _check_alpha_bar(self, alpha_bar: float) -> None:
+        if not (0.0 <= alpha_bar <= 1.0):
+            raise ValueError(f"alpha_bar = {alpha_bar!r} is outside [0, 1]")
+        if self.covs is None and alpha_bar >= 1.0:
+            raise ValueError("a mixture of deltas has no score at alpha_bar = 1 (p_0 has no density)")
+
+    def _components(self, x: np.ndarray, alpha_bar: float) -> tuple[np.ndarray, np.ndarray]:
+        """Responsibilities w (N, K) and C_k⁻¹(x − √ᾱ μ_k) (N, K, D) for one chunk of x (N, D)."""
+        a = np.sqrt(alpha_bar)
+        if self.covs is None:  # C_k = (1 − ᾱ) I for every k
+            c = 1.0 - alpha_bar
+            sq = (x * x).sum(1)[:, None] - 2 * a * x @ self.means.T + alpha_bar * (self.means**2).sum(1)[None]
+            w = _log_softmax_weights(np.log(self.weights)[None] - 0.5 * np.maximum(sq, 0.0) / c)
+            return w, (x[:, None, :] - a * self.means[None]) / c
+        K, D = self.means.shape
+        C = alpha_bar * self.covs + (1.0 - alpha_bar) * np.eye(D)[None]
+        diff = x[:, None, :] - a * self.means[None]  # (N, K, D)
+        sol = np.linalg.solve(C[None], diff[..., None])[..., 0]
+        _, logdet = np.linalg.slogdet(C)
+        logits = np.log(self.weights)[None] - 0.5 * (diff * sol).sum(-1) - 0.5 * logdet[None]
+        return _log_softmax_weights(logits), sol
+
+    def _chunked(self, x: np.ndarray, alpha_bar: float, fn) -> np.ndarray:  # type: ignore[no-untyped-def]
+        self._check_alpha_bar(float(alpha_bar))
+        flat = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+        out = np.empty_like(flat)
+        for s in range(0, len(flat), _CHUNK):
+            xs = flat[s : s + _CHUNK]
+            w, sol = self._components(xs, float(alpha_bar))
+            out[s : s + _CHUNK] = fn(w, sol)
+        return out.reshape(np.shape(x))
+
+    def score(self, x: np.ndarray, alpha_bar: float) -> np.ndarray:
+        """∇ log p_t(x) = Σ_k w_k(x) · (−C_k⁻¹ (x − √ᾱ μ_k))."""
+        return self._chunked(x, alpha_bar, lambda w, sol: -np.einsum("nk,nkd->nd", w, sol))
+
+    def posterior_mean(self, x: np.ndarray, alpha_bar: float) -> np.ndarray:
+        """E[x_0 | x_t = x] = Σ_k w_k(x) · (μ_k + √ᾱ Σ_k C_k⁻¹ (x − √ᾱ μ_k))."""
+        a = np.sqrt(alpha_bar)
+
+        def mean(w: np.ndarray, sol: np.ndarray) -> np.ndarray:
+            cond = self.means[None] + (0.0 if self.covs is None else a * np.einsum("kde,nke->nkd", self.covs, sol))
+            return np.einsum("nk,nkd->nd", w, np.broadcast_to(cond, sol.shape))
+
+        return self._chunked(x, alpha_bar, mean)
+
+    def sample_data(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Draw n points of p_0, shape (n, *data_shape)."""
+        k = rng.choice(len(self.weights), size=n, p=self.weights)
+        x = self.means[k].copy()
+        if self.covs is not None:
+            L = np.linalg.cholesky(self.covs + 1e-12 * np.eye(self.dim)[None])
+            x += np.einsum("nde,ne->nd", L[k], rng.standard_normal((n, self.dim)))
+        return x.reshape(n, *self.data_shape)
+
+    # ---- Denoiser protocol --------------------------------------------------------------------------------
+    def model_time(self, alpha_bar: float) -> tuple[float, bool]:
+        """The model time of an analytic mixture is ᾱ itself: exact at every noise level."""
+        return float(alpha_bar), False
+
+    def __call__(self, x: np.ndarray, t: float) -> np.ndarray:
+        return self.score(x, t).astype(np.asarray(x).dtype, copy=False)

@@ -1,0 +1,91 @@
+"""Exact conversions among the four things a model may predict (math.md: "Score, ε and Tweedie").
+
+With x_t = √ᾱ x_0 + √(1−ᾱ) ε:
+- score   s  = −ε / √(1−ᾱ)
+- sample  x̂_0 = (x_t − √(1−ᾱ) ε̂) / √ᾱ            (Tweedie: (x_t + (1−ᾱ) s) / √ᾱ)
+- v       v  = √ᾱ ε − √(1−ᾱ) x_0,  so ε̂ = √ᾱ v̂ + √(1−ᾱ) x_t.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+import numpy as np
+
+PredictionType = Literal["epsilon", "score", "sample", "v_prediction"]
+PREDICTION_TYPES: tuple[str, ...] = get_args(PredictionType)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A model output seen as all three quantities the views show."""
+
+    eps_hat: np.ndarray
+    score: np.ndarray
+    x0_hat: np.ndarray
+
+
+def check_prediction_type(kind: str) -> PredictionType:
+    if kind not in PREDICTION_TYPES:
+        raise ValueError(f"unknown prediction type {kind!r}; valid: {', '.join(PREDICTION_TYPES)}")
+    return kind  # type: ignore[return-value]
+
+
+def eps_from(kind: str, output: np.ndarray, x_t: np.ndarray, alpha_bar: float) -> np.ndarray:
+    """ε̂ from a model output of the given prediction type."""
+    a, sigma = np.sqrt(alpha_bar), np.sqrt(1.0 - alpha_bar)
+    if kind == "epsilon":
+        return output
+    if kind == "score":
+        return -sigma * output  # ε = −√(1−ᾱ) s
+    if kind == "sample":
+        return (x_t - a * output) / sigma  # invert x̂_0 = (x_t − √(1−ᾱ) ε̂)/√ᾱ
+    if kind == "v_prediction":
+        return a * output + sigma * x_t  # ε̂ = √ᾱ v̂ + √(1−ᾱ) x_t
+    check_prediction_type(kind)
+    raise AssertionError("unreachable")
+
+
+def score_from_eps(eps_hat: np.ndarray, alpha_bar: float) -> np.ndarray:
+    """s = −ε̂ / √(1−ᾱ)."""
+    return -eps_hat / np.sqrt(1.0 - alpha_bar)
+
+
+def x0_from_eps(eps_hat: np.ndarray, x_t: np.ndarray, alpha_bar: float) -> np.ndarray:
+    """x̂_0 = (x_t − √(1−ᾱ) ε̂) / √ᾱ."""
+    return (x_t - np.sqrt(1.0 - alpha_bar) * eps_hat) / np.sqrt(alpha_bar)
+
+
+def tweedie_x0(score: np.ndarray, x_t: np.ndarray, alpha_bar: float) -> np.ndarray:
+    """Tweedie's estimate x̂_0 = (x_t + (1−ᾱ) s) / √ᾱ."""
+    return (x_t + (1.0 - alpha_bar) * score) / np.sqrt(alpha_bar)
+
+
+def eps_from_x0(x0_hat: np.ndarray, x_t: np.ndarray, alpha_bar: float) -> np.ndarray:
+    """ε̂ consistent with a (possibly clipped) x̂_0: ε̂ = (x_t − √ᾱ x̂_0) / √(1−ᾱ)."""
+    return (x_t - np.sqrt(alpha_bar) * x0_hat) / np.sqrt(1.0 - alpha_bar)
+
+
+def v_from_eps(eps_hat: np.ndarray, x_t: np.ndarray, alpha_bar: float) -> np.ndarray:
+    """v̂ = √ᾱ ε̂ − √(1−ᾱ) x̂_0."""
+    return np.sqrt(alpha_bar) * eps_hat - np.sqrt(1.0 - alpha_bar) * x0_from_eps(eps_hat, x_t, alpha_bar)
+
+
+def convert(kind_in: str, output: np.ndarray, x_t: np.ndarray, alpha_bar: float, kind_out: str) -> np.ndarray:
+    """Re-express a prediction of type ``kind_in`` as type ``kind_out``."""
+    eps = eps_from(kind_in, output, x_t, alpha_bar)
+    check_prediction_type(kind_out)
+    if kind_out == "epsilon":
+        return eps
+    if kind_out == "score":
+        return score_from_eps(eps, alpha_bar)
+    if kind_out == "sample":
+        return x0_from_eps(eps, x_t, alpha_bar)
+    return v_from_eps(eps, x_t, alpha_bar)
+
+
+def prediction_from(kind: str, output: np.ndarray, x_t: np.ndarray, alpha_bar: float) -> Prediction:
+    """ε̂, s and x̂_0 from one model output."""
+    eps = eps_from(kind, output, x_t, alpha_bar)
+    return Prediction(eps, score_from_eps(eps, alpha_bar), x0_from_eps(eps, x_t, alpha_bar))

@@ -1,0 +1,181 @@
+"""Reverse samplers, one short generator each (math.md: "Reverse samplers").
+
+Every sampler has the same shape::
+
+    sampler(predict, x, plan, noise, **options) -> Iterator[x_{t-1}]
+
+- ``predict(x, alpha_bar) -> Prediction`` evaluates the model at noise level ᾱ (ε̂, s, x̂_0 all at once);
+- ``plan`` holds ᾱ_t and ᾱ_{t−1} for each step, in sampling order (noisiest first);
+- ``noise(k, j)`` hands out the j-th standard normal draw of step k; it is only called when a draw is used.
+
+The first ``predict`` call of each step is always at (x_t, ᾱ_t): the driver records that one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from .parameterization import Prediction, eps_from_x0
+from .schedule import Schedule
+
+Predict = Callable[[np.ndarray, float], Prediction]
+Noise = Callable[[int, int], np.ndarray]
+VarianceType = Literal["fixed_small", "fixed_large"]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """ᾱ_t and ᾱ_{t−1} per sampling step k = 0..K−1 (k = 0 is the noisiest)."""
+
+    alpha_bar: np.ndarray
+    alpha_bar_prev: np.ndarray
+
+    @classmethod
+    def from_schedule(cls, schedule: Schedule) -> Plan:
+        return cls(schedule.alpha_bars[::-1].copy(), schedule.alpha_bars_prev[::-1].copy())
+
+    @property
+    def num_steps(self) -> int:
+        return int(self.alpha_bar.size)
+
+
+def ddpm_variance(plan: Plan, k: int, variance_type: VarianceType) -> float:
+    """σ_t² of step k: β̃_t (``fixed_small``) or β_t (``fixed_large``).
+
+    As in the original DDPM code, ``fixed_large`` uses β̃ of the following step in place of β at the step that
+    ends at ᾱ = 1; that step adds no noise, so it shows only in the plotted variances.
+    """
+    a_t, a_prev = plan.alpha_bar[k], plan.alpha_bar_prev[k]
+    beta_t = 1.0 - a_t / a_prev
+    beta_tilde = (1.0 - a_prev) / (1.0 - a_t) * beta_t
+    if variance_type == "fixed_small":
+        return float(beta_tilde)
+    if variance_type == "fixed_large":
+        if a_prev >= 1.0 and k > 0:
+            return ddpm_variance(plan, k - 1, "fixed_small")
+        return float(beta_t)
+    raise ValueError(f"unknown variance_type {variance_type!r}; valid: fixed_small, fixed_large")
+
+
+def _is_last(plan: Plan, k: int) -> bool:
+    return k == plan.num_steps - 1
+
+
+def ddpm(
+    predict: Predict, x: np.ndarray, plan: Plan, noise: Noise, *,
+    variance_type: VarianceType = "fixed_small", clip_sample: bool = False, clip_sample_range: float = 1.0,
+) -> Iterator[np.ndarray]:
+    """DDPM ancestral sampling (seed eq. 6), with diffusers' ``variance_type`` and ``clip_sample``."""
+    for k in range(plan.num_steps):
+        a_t, a_prev = plan.alpha_bar[k], plan.alpha_bar_prev[k]
+        alpha_t = a_t / a_prev
+        beta_t = 1.0 - alpha_t
+        pred = predict(x, a_t)
+        if clip_sample:  # μ̃_t from the clipped x̂_0 (math.md: posterior mean)
+            x0 = np.clip(pred.x0_hat, -clip_sample_range, clip_sample_range)
+            mean = np.sqrt(a_prev) * beta_t / (1 - a_t) * x0 + np.sqrt(alpha_t) * (1 - a_prev) / (1 - a_t) * x
+        else:  # μ_θ = x_t/√α_t + (1−α_t)/√α_t · s_θ
+            mean = (x + beta_t * pred.score) / np.sqrt(alpha_t)
+        if not _is_last(plan, k):
+            mean = mean + np.sqrt(ddpm_variance(plan, k, variance_type)) * noise(k, 0)
+        x = mean.astype(x.dtype, copy=False)
+        yield x
+
+
+def ddim(
+    predict: Predict, x: np.ndarray, plan: Plan, noise: Noise, *,
+    eta: float = 0.0, clip_sample: bool = False, clip_sample_range: float = 1.0,
+    use_clipped_model_output: bool = False,
+) -> Iterator[np.ndarray]:
+    """DDIM(η): x_{t−1} = √ᾱ_{t−1} x̂_0 + √(1 − ᾱ_{t−1} − σ_t²) ε̂ + σ_t z."""
+    if eta < 0:
+        raise ValueError(f"eta must be ≥ 0, got {eta}")
+    for k in range(plan.num_steps):
+        a_t, a_prev = plan.alpha_bar[k], plan.alpha_bar_prev[k]
+        pred = predict(x, a_t)
+        x0, eps = pred.x0_hat, pred.eps_hat
+        if clip_sample:
+            x0 = np.clip(x0, -clip_sample_range, clip_sample_range)
+            if use_clipped_model_output:
+                eps = eps_from_x0(x0, x, a_t)
+        sigma = eta * np.sqrt((1 - a_prev) / (1 - a_t)) * np.sqrt(1 - a_t / a_prev)
+        x_prev = np.sqrt(a_prev) * x0 + np.sqrt(max(1 - a_prev - sigma**2, 0.0)) * eps
+        if sigma > 0:
+            x_prev = x_prev + sigma * noise(k, 0)
+        x = x_prev.astype(x.dtype, copy=False)
+        yield x
+
+
+def _flow_step_size(plan: Plan, k: int) -> float:
+    """½ Δlog ᾱ: the reverse probability-flow ODE dx/dt = −½ β(t)(x + s) in the variable log ᾱ (β dt = −d log ᾱ)."""
+    return 0.5 * float(np.log(plan.alpha_bar_prev[k]) - np.log(plan.alpha_bar[k]))
+
+
+def ode_euler(predict: Predict, x: np.ndarray, plan: Plan, noise: Noise) -> Iterator[np.ndarray]:
+    """Probability-flow ODE, Euler: x ← x + ½Δlog ᾱ · (x + s(x, t)). Deterministic."""
+    for k in range(plan.num_steps):
+        h = _flow_step_size(plan, k)
+        x = (x + h * (x + predict(x, plan.alpha_bar[k]).score)).astype(x.dtype, copy=False)
+        yield x
+
+
+def ode_heun(predict: Predict, x: np.ndarray, plan: Plan, noise: Noise) -> Iterator[np.ndarray]:
+    """Probability-flow ODE, Heun (2nd order); the step that ends at ᾱ = 1, where s is undefined, is Euler."""
+    for k in range(plan.num_steps):
+        h = _flow_step_size(plan, k)
+        d1 = x + predict(x, plan.alpha_bar[k]).score
+        x_euler = x + h * d1
+        if plan.alpha_bar_prev[k] >= 1.0:
+            x = x_euler.astype(x.dtype, copy=False)
+        else:
+            d2 = x_euler + predict(x_euler.astype(x.dtype), plan.alpha_bar_prev[k]).score
+            x = (x + h * 0.5 * (d1 + d2)).astype(x.dtype, copy=False)
+        yield x
+
+
+def _mean_norm(v: np.ndarray) -> float:
+    return float(np.linalg.norm(v.reshape(len(v), -1), axis=1).mean())
+
+
+def predictor_corrector(
+    predict: Predict, x: np.ndarray, plan: Plan, noise: Noise, *,
+    snr: float = 0.16, corrector_steps: int = 1, variance_type: VarianceType = "fixed_small",
+) -> Iterator[np.ndarray]:
+    """DDPM predictor, then Langevin corrector x ← x + γ s + √(2γ) z, γ = 2 α (r ‖z‖/‖s‖)² (Song et al. 2021)."""
+    predictor = ddpm(predict, x, plan, noise, variance_type=variance_type)
+    for k, x in enumerate(predictor):
+        if not _is_last(plan, k):
+            level = plan.alpha_bar_prev[k]
+            alpha = plan.alpha_bar[k + 1] / plan.alpha_bar_prev[k + 1]  # α at the level being corrected
+            for j in range(corrector_steps):
+                s = predict(x, level).score
+                z = noise(k, 1 + j)
+                gamma = 2 * alpha * (snr * _mean_norm(z) / max(_mean_norm(s), 1e-12)) ** 2
+                x = (x + gamma * s + np.sqrt(2 * gamma) * z).astype(x.dtype, copy=False)
+        yield x
+
+
+@dataclass(frozen=True)
+class SamplerSpec:
+    fn: Callable[..., Iterator[np.ndarray]]
+    draws_per_step: Callable[[dict[str, Any]], int]
+    doc: str
+
+
+SAMPLERS: dict[str, SamplerSpec] = {
+    "ddpm": SamplerSpec(ddpm, lambda o: 1, "DDPM ancestral"),
+    "ddim": SamplerSpec(ddim, lambda o: 1, "DDIM (eta)"),
+    "euler": SamplerSpec(ode_euler, lambda o: 0, "probability-flow ODE, Euler"),
+    "heun": SamplerSpec(ode_heun, lambda o: 0, "probability-flow ODE, Heun"),
+    "pc": SamplerSpec(predictor_corrector, lambda o: 1 + int(o.get("corrector_steps", 1)), "predictor-corrector"),
+}
+
+
+def get_sampler(name: str) -> SamplerSpec:
+    if name not in SAMPLERS:
+        raise ValueError(f"unknown sampler {name!r}; valid: {', '.join(SAMPLERS)}")
+    return SAMPLERS[name]

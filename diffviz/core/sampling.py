@@ -1,0 +1,202 @@
+"""The sampling driver: runs one sampler over a model and a schedule, recording a :class:`Trajectory`.
+
+``SamplingRun`` is the iterator form (a viewer iterates it and draws each step as it lands); :func:`sample` is
+the one-call form with a per-step callback and a cancel flag.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from .denoiser import Denoiser
+from .parameterization import Prediction, check_prediction_type, prediction_from
+from .samplers import Plan, get_sampler
+from .schedule import Schedule
+from .trajectory import Trajectory
+
+DEFAULT_FIELD_GRID = 32
+DEFAULT_FIELD_EXTENT = (-4.0, 4.0, -4.0, 4.0)
+
+
+class SamplingCancelled(Exception):
+    """Raised by :func:`sample` when its cancel flag is set; ``trajectory`` holds the steps done so far."""
+
+    def __init__(self, trajectory: Trajectory) -> None:
+        super().__init__(f"sampling cancelled after {trajectory.steps_done} of {trajectory.num_steps} steps")
+        self.trajectory = trajectory
+
+
+class ModelOutputError(RuntimeError):
+    """The model returned something unusable (NaN/Inf, wrong shape) during sampling."""
+
+
+def field_grid_points(grid: int, extent: tuple[float, float, float, float]) -> np.ndarray:
+    """Cell-centre points of a grid × grid lattice over (x0, x1, y0, y1), row-major with y outermost."""
+    x0, x1, y0, y1 = extent
+    xs = x0 + (np.arange(grid) + 0.5) * (x1 - x0) / grid
+    ys = y0 + (np.arange(grid) + 0.5) * (y1 - y0) / grid
+    gx, gy = np.meshgrid(xs, ys)
+    return np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
+
+
+def model_identity(model: Denoiser) -> dict[str, Any]:
+    """Name, prediction type and (where the model has one) a content hash, saved with each run."""
+    ident = {"name": model.name, "prediction_type": model.prediction_type}
+    digest = getattr(model, "sha256", None)
+    if digest:
+        ident["sha256"] = digest
+    return ident
+
+
+class _Noise:
+    """Standard normal draws for step k, draw j: from the generator lazily, or from an injected array."""
+
+    def __init__(self, rng: np.random.Generator, shape: tuple[int, ...], injected: np.ndarray | None, draws: int):
+        self.rng, self.shape, self.injected, self.draws = rng, shape, injected, draws
+
+    def __call__(self, k: int, j: int) -> np.ndarray:
+        if self.injected is None:
+            return self.rng.standard_normal(self.shape, dtype=np.float32)
+        return self.injected[k] if self.draws == 1 else self.injected[k, j]
+
+
+class SamplingRun:
+    """Iterate to advance one step at a time; each iteration yields the index of the step just filled."""
+
+    def __init__(
+        self, model: Denoiser, schedule: Schedule, sampler: str = "ddpm", *, n: int = 1000, seed: int = 0,
+        x_T: np.ndarray | None = None, noise: np.ndarray | None = None,
+        field_grid: int | None = None, field_extent: tuple[float, float, float, float] = DEFAULT_FIELD_EXTENT,
+        **options: Any,
+    ) -> None:
+        spec = get_sampler(sampler)
+        check_prediction_type(model.prediction_type)
+        self.model, self.schedule, self.options = model, schedule, options
+        self.plan = Plan.from_schedule(schedule)
+        K = self.plan.num_steps
+        shape = tuple(model.data_shape)
+        rng = np.random.default_rng(seed)
+        x_T_injected = x_T is not None
+        if x_T is None:
+            if n < 1:
+                raise ValueError(f"n must be ≥ 1, got {n}")
+            x_T = rng.standard_normal((n, *shape), dtype=np.float32)
+        else:
+            x_T = np.asarray(x_T, dtype=np.float32)
+            if x_T.shape[1:] != shape:
+                raise ValueError(f"x_T has shape {x_T.shape}; the model needs (N, {', '.join(map(str, shape))})")
+            n = len(x_T)
+        draws = spec.draws_per_step(options)
+        if noise is not None:
+            noise = np.asarray(noise, dtype=np.float32)
+            want = (K, *x_T.shape) if draws == 1 else (K, draws, *x_T.shape)
+            if draws == 0 or noise.shape != want:
+                raise ValueError(f"sampler {sampler!r} takes noise of shape {want if draws else 'none'}, "
+                                 f"got {noise.shape}")
+        self._noise = _Noise(rng, x_T.shape, noise, draws)
+        if field_grid is None and shape == (2,):
+            field_grid = DEFAULT_FIELD_GRID
+        points = field_grid_points(field_grid, field_extent) if field_grid and shape == (2,) else None
+        params = dict(
+            schedule=schedule.config, schedule_betas=schedule.betas.tolist(),
+            schedule_timesteps=schedule.timesteps.tolist(), sampler=sampler, options=options,
+            seed=seed, n=n, model=model_identity(model), x_T_injected=x_T_injected,
+            noise_injected=noise is not None,
+            field=dict(grid=field_grid, extent=list(field_extent)) if points is not None else None,
+        )
+        self.trajectory = Trajectory.allocate(K, x_T, self.plan.alpha_bar, self.plan.alpha_bar_prev, params, points)
+        self._steps = spec.fn(self._predict, x_T.copy(), self.plan, self._noise, **options)
+        self._first_eval_pending = True
+
+    def _predict(self, x: np.ndarray, alpha_bar: float) -> Prediction:
+        """Evaluate the model at noise level ᾱ; the first call of each step is recorded (with the grid)."""
+        t, clamped = self.model.model_time(float(alpha_bar))
+        record = self._first_eval_pending
+        self._first_eval_pending = False
+        points = self.trajectory.field_points if record else None
+        batch = x if points is None else np.concatenate([x.astype(np.float32, copy=False), points])
+        out = np.asarray(self.model(batch, t))
+        if out.shape != batch.shape:
+            raise ModelOutputError(f"model {self.model.name} returned shape {out.shape} for input {batch.shape}")
+        if not np.all(np.isfinite(out)):
+            k = self.trajectory.steps_done
+            raise ModelOutputError(
+                f"model {self.model.name} returned NaN/Inf at step {k + 1} (ᾱ = {alpha_bar:.4g}, model time {t:g})")
+        pred = prediction_from(self.model.prediction_type, out[: len(x)], x, alpha_bar)
+        if record:
+            k = self.trajectory.steps_done
+            tr = self.trajectory
+            tr.eps_hat[k] = pred.eps_hat
+            tr.model_time[k], tr.clamped[k] = t, clamped
+            if points is not None and tr.field_eps is not None:
+                tr.field_eps[k] = prediction_from(self.model.prediction_type, out[len(x):], points, alpha_bar).eps_hat
+        return pred
+
+    def __iter__(self) -> Iterator[int]:
+        return self
+
+    def __next__(self) -> int:
+        x_next = next(self._steps)  # StopIteration ends the run
+        tr = self.trajectory
+        k = tr.steps_done
+        tr.x[k + 1] = x_next
+        tr.steps_done = k + 1
+        self._first_eval_pending = True
+        return k
+
+
+CancelFlag = threading.Event | Callable[[], bool]
+
+
+def _is_set(cancel: CancelFlag | None) -> bool:
+    if cancel is None:
+        return False
+    return cancel.is_set() if isinstance(cancel, threading.Event) else bool(cancel())
+
+
+def sample(
+    model: Denoiser, schedule: Schedule, sampler: str = "ddpm", *, n: int = 1000, seed: int = 0,
+    x_T: np.ndarray | None = None, noise: np.ndarray | None = None,
+    callback: Callable[[Trajectory, int], None] | None = None, cancel: CancelFlag | None = None,
+    **options: Any,
+) -> Trajectory:
+    """Run a reverse sampler and return the whole :class:`Trajectory`.
+
+    ``x_T`` (N, …) and ``noise`` ((K, N, …), or (K, draws, N, …) for ``pc``) inject the exact random numbers;
+    ``callback(trajectory, k)`` runs after each step; setting ``cancel`` stops the run with
+    :class:`SamplingCancelled`. Sampler options use diffusers' names (``variance_type``, ``clip_sample``, ``eta``…).
+    """
+    run = SamplingRun(model, schedule, sampler, n=n, seed=seed, x_T=x_T, noise=noise, **options)
+    for k in run:
+        if callback is not None:
+            callback(run.trajectory, k)
+        if _is_set(cancel):
+            raise SamplingCancelled(run.trajectory)
+    return run.trajectory
+
+
+def rerun(trajectory: Trajectory, model: Denoiser) -> Trajectory:
+    """Sample again with everything a saved run recorded; gives the same arrays bit for bit."""
+    p = trajectory.params
+    if p.get("noise_injected"):
+        raise ValueError("this run used injected noise, which is not saved; it cannot be re-run from its seed")
+    schedule = Schedule(np.asarray(p["schedule_betas"]), np.asarray(p["schedule_timesteps"]), p["schedule"])
+    fld = p.get("field") or {}
+    x_T = trajectory.x[0] if p.get("x_T_injected") else None
+    return sample(
+        model, schedule, p["sampler"], n=p["n"], seed=p["seed"], x_T=x_T,
+        field_grid=fld.get("grid"), field_extent=tuple(fld.get("extent", DEFAULT_FIELD_EXTENT)), **p["options"],
+    )
+
+
+def file_sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
