@@ -22,10 +22,21 @@ class Denoiser(Protocol):
     :meth:`model_time`.
     """
 
-    name: str
-    prediction_type: str
-    data_shape: tuple[int, ...]
-    train_schedule: Schedule | None
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def prediction_type(self) -> str:
+        """``epsilon``, ``score``, ``sample`` or ``v_prediction``."""
+        ...
+
+    @property
+    def data_shape(self) -> tuple[int, ...]: ...
+
+    @property
+    def train_schedule(self) -> Schedule | None:
+        """The schedule the model was trained on (None for analytic models, exact at every ᾱ)."""
+        ...
 
     def model_time(self, alpha_bar: float) -> tuple[float, bool]:
         """The model time for noise level ᾱ, and whether it had to be clamped to the trained range."""

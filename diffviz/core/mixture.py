@@ -101,8 +101,9 @@ class GaussianMixture:
             return w, (x[:, None, :] - a * self.means[None]) / c
         K, D = self.means.shape
         C = alpha_bar * self.covs + (1.0 - alpha_bar) * np.eye(D)[None]
+        C_inv = np.linalg.inv(C)  # K small D×D inverses, shared by all points
         diff = x[:, None, :] - a * self.means[None]  # (N, K, D)
-        sol = np.linalg.solve(C[None], diff[..., None])[..., 0]
+        sol = np.einsum("kde,nke->nkd", C_inv, diff)
         _, logdet = np.linalg.slogdet(C)
         logits = np.log(self.weights)[None] - 0.5 * (diff * sol).sum(-1) - 0.5 * logdet[None]
         return _log_softmax_weights(logits), sol

@@ -52,7 +52,7 @@ def validate_betas(betas: Any) -> np.ndarray:
     bad = np.flatnonzero(~((b > 0) & (b < 1)))  # also catches NaN
     if bad.size:
         i = int(bad[0])
-        raise ScheduleError(f"beta[{i}] = {b[i]!r} (step t={i + 1}) is outside (0, 1); every β_t must lie in (0, 1)")
+        raise ScheduleError(f"beta[{i}] = {float(b[i])!r} (step t={i + 1}) is outside (0, 1); every β_t must lie in (0, 1)")
     return b
 
 
@@ -186,6 +186,7 @@ class Schedule:
         n = num_inference_steps
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not (1 <= n <= T):
             raise ScheduleError(f"num_inference_steps must be an integer in [1, {T}], got {n!r}")
+        ts: np.ndarray
         if spacing == "linspace":
             ts = np.linspace(0, T - 1, n).round()[::-1]
         elif spacing == "leading":

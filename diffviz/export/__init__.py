@@ -1,0 +1,1 @@
+"""Offscreen rendering and video encoding (MP4/GIF) with the window's own view code — a later issue."""

@@ -1,0 +1,163 @@
+"""The sampling driver: recording, injection, reproduction, cancellation, bad outputs, persistence."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from diffviz.core.denoiser import NoiseLevelTime
+from diffviz.core.mixture import GaussianMixture
+from diffviz.core.sampling import ModelOutputError, SamplingCancelled, SamplingRun, rerun, sample
+from diffviz.core.schedule import Schedule
+from diffviz.core.trajectory import Trajectory
+
+GM = GaussianMixture.eight_gaussians()
+SCHED = Schedule.from_name("linear", 1000).subsample(50)
+
+
+def test_recorded_quantities_are_the_models_at_each_step() -> None:
+    run = sample(GM, SCHED, "ddpm", n=300, seed=0)
+    assert run.x.shape == (51, 300, 2) and run.eps_hat.shape == (50, 300, 2) and run.complete
+    for k in (0, 25, 49):
+        a = run.alpha_bar[k]
+        np.testing.assert_allclose(run.score_at(k), GM.score(run.x[k].astype(np.float64), a), rtol=1e-4, atol=1e-4)
+        # Tweedie x̂_0 from the recorded ε̂ is the exact posterior mean
+        np.testing.assert_allclose(run.x0_hat_at(k), GM.posterior_mean(run.x[k].astype(np.float64), a),
+                                   rtol=1e-4, atol=2e-4)
+    np.testing.assert_allclose(run.score[10], run.score_at(10), rtol=1e-6)
+    np.testing.assert_allclose(run.x0_hat[10], run.x0_hat_at(10), rtol=1e-6)
+    # the score field on the grid is recorded at the same model time
+    k = 30
+    np.testing.assert_allclose(run.field_score_at(k), GM.score(run.field_points.astype(np.float64), run.alpha_bar[k]),
+                               rtol=1e-4, atol=1e-4)
+    assert run.field_points.shape == (32 * 32, 2)
+
+
+def test_injected_x_T_and_noise_reproduce_a_run_whatever_the_seed() -> None:
+    rng = np.random.default_rng(9)
+    x_T = rng.standard_normal((100, 2)).astype(np.float32)
+    noise = rng.standard_normal((50, 100, 2)).astype(np.float32)
+    a = sample(GM, SCHED, "ddpm", x_T=x_T, noise=noise, seed=1)
+    b = sample(GM, SCHED, "ddpm", x_T=x_T, noise=noise, seed=2)
+    np.testing.assert_array_equal(a.x, b.x)
+    c = sample(GM, SCHED, "ddpm", x_T=x_T, seed=1)
+    assert not np.array_equal(a.sample, c.sample)
+
+
+def test_noise_of_the_wrong_shape_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"takes noise of shape \(50, 10, 2\)"):
+        sample(GM, SCHED, "ddpm", n=10, noise=np.zeros((49, 10, 2)))
+    with pytest.raises(ValueError, match=r"takes noise of shape \(50, 2, 10, 2\)"):
+        sample(GM, SCHED, "pc", n=10, noise=np.zeros((50, 10, 2)))
+    with pytest.raises(ValueError, match="unknown sampler 'euler2'"):
+        sample(GM, SCHED, "euler2", n=10)
+
+
+def test_saved_run_loads_back_identical_and_reruns_bit_for_bit(tmp_path) -> None:
+    run = sample(GM, SCHED, "pc", n=64, seed=7, snr=0.2)
+    path = run.save(tmp_path / "run.npz")
+    back = Trajectory.load(path)
+    for name in ("x", "eps_hat", "alpha_bar", "alpha_bar_prev", "model_time", "clamped", "field_eps", "field_points"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(run, name))
+    assert back.params == run.params | {"format_version": 1}
+    again = rerun(back, GM)
+    np.testing.assert_array_equal(again.x, run.x)
+    np.testing.assert_array_equal(again.eps_hat, run.eps_hat)
+
+
+def test_rerun_with_a_custom_schedule_and_injected_x_T(tmp_path) -> None:
+    sched = Schedule.from_betas(np.linspace(1e-3, 0.2, 40))
+    x_T = np.random.default_rng(0).standard_normal((20, 2))
+    run = sample(GM, sched, "ddim", x_T=x_T, seed=3, eta=0.3)
+    again = rerun(Trajectory.load(run.save(tmp_path / "r.npz")), GM)
+    np.testing.assert_array_equal(again.x, run.x)
+
+
+def test_save_is_atomic_and_load_refuses_other_files(tmp_path) -> None:
+    run = sample(GM, SCHED, "ddim", n=8, seed=0)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        run.save(tmp_path / "missing" / "run.npz")
+    assert list(tmp_path.iterdir()) == []
+    junk = tmp_path / "junk.npz"
+    junk.write_bytes(b"not a zip at all")
+    with pytest.raises(ValueError, match="not a diffviz run"):
+        Trajectory.load(junk)
+    other = tmp_path / "other.npz"
+    np.savez(other, a=np.zeros(3))
+    with pytest.raises(ValueError, match="missing"):
+        Trajectory.load(other)
+
+
+def test_cancel_stops_between_steps_and_keeps_what_was_done() -> None:
+    stop = threading.Event()
+    seen = []
+
+    def callback(traj: Trajectory, k: int) -> None:
+        seen.append(k)
+        if k == 4:
+            stop.set()
+
+    with pytest.raises(SamplingCancelled) as info:
+        sample(GM, SCHED, "ddpm", n=16, callback=callback, cancel=stop)
+    assert seen == [0, 1, 2, 3, 4]
+    assert info.value.trajectory.steps_done == 5 and not info.value.trajectory.complete
+
+
+def test_iterator_form_fills_the_trajectory_step_by_step() -> None:
+    run = SamplingRun(GM, SCHED, "euler", n=16, seed=0)
+    assert run.trajectory.steps_done == 0
+    assert next(run) == 0 and run.trajectory.steps_done == 1
+    assert list(run) == list(range(1, 50)) and run.trajectory.complete
+
+
+class Broken:
+    name, prediction_type, data_shape, train_schedule = "broken", "epsilon", (2,), None
+
+    def __init__(self, bad_from: int, kind: str = "nan") -> None:
+        self.calls, self.bad_from, self.kind = 0, bad_from, kind
+
+    def model_time(self, alpha_bar: float) -> tuple[float, bool]:
+        return alpha_bar, False
+
+    def __call__(self, x: np.ndarray, t: float) -> np.ndarray:
+        self.calls += 1
+        if self.kind == "shape":
+            return np.zeros((len(x), 3), np.float32)
+        out = np.zeros_like(x)
+        if self.calls > self.bad_from:
+            out[0, 0] = np.inf
+        return out
+
+
+def test_nan_or_inf_output_is_reported_with_its_step() -> None:
+    with pytest.raises(ModelOutputError, match="NaN/Inf at step 4"):
+        sample(Broken(3), SCHED, "ddpm", n=5)
+    with pytest.raises(ModelOutputError, match=r"returned shape \(41, 3\) for input \(41, 2\)"):
+        sample(Broken(0, "shape"), SCHED, "ddpm", n=5, field_grid=6)
+
+
+def test_noise_level_time_is_exact_on_the_training_schedule_and_flags_the_rest() -> None:
+    train = Schedule.from_name("linear", 1000)
+    to_t = NoiseLevelTime(train, "index")
+    for i in (0, 1, 500, 999):
+        assert to_t(train.alpha_bars[i]) == (float(i), False)
+    cosine = Schedule.from_name("squaredcos_cap_v2", 1000)
+    flags = [to_t(a)[1] for a in cosine.alpha_bars]
+    # cosine starts cleaner (β_1 ≈ 4e-5 < 1e-4) and ends noisier (ᾱ_T ≈ 0) than linear: both ends clamped
+    assert flags[0] and flags[-1] and not flags[500]
+    cont = NoiseLevelTime(train, "continuous")
+    a_mid = float(np.sqrt(train.alpha_bars[300] * train.alpha_bars[301]))  # between two training levels
+    t, clamped = cont(a_mid)
+    assert 300 < t < 301 and not clamped
+    assert to_t(1 - 1e-9) == (0.0, True)
+
+
+def test_clamped_steps_are_flagged_in_the_trajectory() -> None:
+    class Indexed(GaussianMixture):
+        def model_time(self, alpha_bar: float) -> tuple[float, bool]:
+            t, clamped = NoiseLevelTime(Schedule.from_name("linear", 1000), "index")(alpha_bar)
+            return alpha_bar, clamped
+
+    gm = Indexed(GM.means, GM.weights, GM.covs)
+    run = sample(gm, Schedule.from_name("squaredcos_cap_v2", 100), "ddim", n=4)
+    assert run.clamped[0] and not run.clamped[50]  # step 0 is the noisiest: ᾱ ≈ 0 beyond linear's ᾱ_T
