@@ -1,0 +1,130 @@
+"""``diffviz sample MODEL -o run.npz``: run a reverse sampler headless and save the trajectory."""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from diffviz.core import SAMPLERS, SCHEDULE_NAMES  # pure numpy, already loaded by `import diffviz`
+
+HELP = ("Sample from a model without the window and save the whole trajectory (.npz). The sampling schedule "
+        "defaults to the model's training schedule.")
+
+# Which sampler takes which option: the keyword-only arguments of its function (diffusers' names).
+SAMPLER_OPTIONS = {
+    name: tuple(p.name for p in inspect.signature(spec.fn).parameters.values() if p.kind is p.KEYWORD_ONLY)
+    for name, spec in SAMPLERS.items()
+}
+
+
+class UsageError(ValueError):
+    """A bad combination of options; the message is printed as is."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", help="an .onnx file, a bundled model name, analytic:8gaussians or ideal:<data set>")
+    parser.add_argument("-o", "--output", required=True, help="where to write the run (.npz)")
+    parser.add_argument("--sampler", default="ddpm", choices=tuple(SAMPLERS), help="reverse sampler (default ddpm)")
+    group = parser.add_argument_group("sampling schedule (default: the model's training schedule)")
+    group.add_argument("--schedule", choices=SCHEDULE_NAMES, help="β schedule by diffusers' name")
+    group.add_argument("--beta-start", type=float, help="first β (linear, scaled_linear, sigmoid)")
+    group.add_argument("--beta-end", type=float, help="last β (linear, scaled_linear, sigmoid)")
+    group.add_argument("--steps", type=int, help="number of schedule steps T")
+    group.add_argument("--num-inference-steps", type=int, help="sample on a subset of this many steps")
+    group.add_argument("--spacing", default="leading", choices=("leading", "trailing", "linspace"),
+                       help="how the subset is spaced (diffusers' timestep_spacing; default leading)")
+    opts = parser.add_argument_group("sampler options")
+    opts.add_argument("--eta", type=float, help="DDIM η (0 deterministic, 1 like DDPM); ddim only")
+    opts.add_argument("--variance-type", choices=("fixed_small", "fixed_large"), help="ddpm and pc (default fixed_small)")
+    opts.add_argument("--clip-sample", action=argparse.BooleanOptionalAction, default=None,
+                      help="clip x̂_0 to the data range (ddpm, ddim; default: what the model's metadata says)")
+    parser.add_argument("--n", type=int, default=1000, help="number of particles (default 1000)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+
+def check_output(path: Path) -> None:
+    """Refuse an output path that cannot be written, before any sampling is done."""
+    if path.is_dir():
+        raise UsageError(f"cannot write {path}: it is a folder")
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"cannot write {path}: permission denied")
+
+
+def build_schedule(args: argparse.Namespace, model: Any) -> Any:
+    """The sampling schedule: the model's training schedule, with any option given on the command line changed."""
+    from diffviz.core import Schedule
+
+    base = model.train_schedule
+    config = dict(base.config) if base is not None else dict(name="linear", num_steps=1000, beta_start=1e-4,
+                                                             beta_end=0.02)
+    if args.schedule is not None and args.schedule != config.get("name"):
+        config = dict(name=args.schedule, num_steps=config.get("num_steps", 1000))
+    if args.steps is not None:
+        config["num_steps"] = args.steps
+    if args.beta_start is not None:
+        config["beta_start"] = args.beta_start
+    if args.beta_end is not None:
+        config["beta_end"] = args.beta_end
+    schedule = Schedule.from_name(
+        config["name"], config["num_steps"], config.get("beta_start", 1e-4), config.get("beta_end", 0.02),
+        cosine_s=config.get("cosine_s", 0.008), rescale=config.get("rescale", False),
+    )
+    if args.num_inference_steps is not None:
+        schedule = schedule.subsample(args.num_inference_steps, args.spacing)
+    return schedule
+
+
+def sampler_options(args: argparse.Namespace, model: Any) -> dict[str, Any]:
+    allowed = SAMPLER_OPTIONS[args.sampler]
+    given = {"eta": args.eta, "variance_type": args.variance_type, "clip_sample": args.clip_sample}
+    for key, value in given.items():
+        if value is not None and key not in allowed:
+            takes = ", ".join("--" + k.replace("_", "-") for k in given if k in allowed) or "none of these options"
+            raise UsageError(f"--{key.replace('_', '-')} does not apply to the {args.sampler} sampler (it takes: {takes})")
+    options = {k: v for k, v in given.items() if v is not None}
+    if "clip_sample" in allowed and args.clip_sample is None and getattr(model, "clip_sample", False):
+        options["clip_sample"] = True  # the model's metadata says clipping suits it
+    if options.get("clip_sample"):
+        lo, hi = getattr(model, "data_range", None) or (-1.0, 1.0)
+        options["clip_sample_range"] = float(max(abs(lo), abs(hi)))
+    return options
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from diffviz.core import ModelOutputError, ScheduleError, sample
+    from diffviz.runtime import ModelError, ProviderError, load_model
+
+    def fail(message: str) -> int:
+        print(f"diffviz sample: {message}", file=sys.stderr)
+        return 2
+
+    output = Path(args.output)
+    try:
+        check_output(output)
+        if args.n < 1:
+            raise UsageError(f"--n must be ≥ 1, got {args.n}")
+        model = load_model(args.model)
+        schedule = build_schedule(args, model)
+        options = sampler_options(args, model)
+    except (UsageError, ModelError, ProviderError, ScheduleError) as exc:
+        return fail(str(exc))
+
+    with tqdm(total=schedule.num_steps, desc=f"{args.sampler} {model.name}", unit="step", file=sys.stderr) as bar:
+        try:
+            trajectory = sample(model, schedule, args.sampler, n=args.n, seed=args.seed,
+                                callback=lambda tr, k: bar.update(1), **options)
+        except (ModelOutputError, ValueError) as exc:
+            return fail(str(exc))
+    trajectory.save(output)
+    print(f"wrote {output}: {trajectory.num_steps} steps × {trajectory.num_particles} particles, {args.sampler} on "
+          f"{schedule.describe()}, model {model.name}")
+    return 0

@@ -1,0 +1,139 @@
+"""An ONNX model as a :class:`~diffviz.core.denoiser.Denoiser`: checked against the contract, probed once."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+from onnxruntime.capi.onnxruntime_pybind11_state import InvalidProtobuf
+
+from ..core.denoiser import NoiseLevelTime, TimeInput
+from ..core.sampling import ModelOutputError, file_sha256
+from ..core.schedule import Schedule
+from .contract import check_signature
+from .errors import (
+    ModelFileNotFoundError, ModelLoadError, NonFiniteOutputError, NotOnnxError, OutputShapeError, ProviderError,
+)
+from .metadata import as_dict, parse_metadata
+from .providers import create_session
+from .runner import SessionRunner
+
+PROBE_N = 4
+PROBE_SEED = 0
+
+
+def _open_session(path: Path, label: str) -> tuple[ort.InferenceSession, list[str]]:
+    if not path.exists():
+        raise ModelFileNotFoundError(f"{label}: no such file ({path})")
+    if not path.is_file():
+        raise ModelFileNotFoundError(f"{label}: not a file ({path})")
+    try:
+        return create_session(str(path))
+    except ProviderError:
+        raise
+    except InvalidProtobuf:
+        raise NotOnnxError(f"{label}: not an ONNX model (its protobuf cannot be parsed)") from None
+    except Exception as exc:  # ORT raises Fail/RuntimeException/… for graphs it cannot load
+        reason = ort_reason(exc)
+        if "no graph" in reason.lower():
+            raise NotOnnxError(f"{label}: not an ONNX model (no graph in the file)") from None
+        raise ModelLoadError(f"{label}: ONNX Runtime cannot load it: {reason}") from None
+
+
+def ort_reason(exc: BaseException) -> str:
+    """The readable part of an ORT error: without its code prefix, the file path and the C++ source location."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = re.sub(r"^\[ONNXRuntimeError\] : \d+ : \w+ : ", "", text)
+    text = re.sub(r"^Load model from .* failed:", "", text)
+    return re.sub(r"^\s*/\S+:\d+ [^(]*\(.*?\) ", "", text).strip()
+
+
+class OnnxDenoiser:
+    """A model file following docs/model-format.md, run by ONNX Runtime on the provider that works here.
+
+    ``__call__(x, t)`` evaluates the model at one model time ``t`` for the whole batch (t from
+    :meth:`model_time`, index units), returning a float32 array shaped like ``x``.
+    """
+
+    name: str
+    prediction_type: str
+    data_shape: tuple[int, ...]
+    train_schedule: Schedule
+    time_input: TimeInput
+
+    def __init__(self, path: str | os.PathLike[str], *, name: str | None = None, data: str | None = None) -> None:
+        self.path = Path(path)
+        label = self.path.name
+        session, notices = _open_session(self.path, label)
+        signature = check_signature(session, label)
+        props = dict(session.get_modelmeta().custom_metadata_map)
+        meta = parse_metadata(props, label=label, default_name=name or self.path.stem, t_dtype=signature.t_dtype,
+                              data_shape=signature.data_shape)
+        self.session = session
+        self.label = label
+        self.name = name or meta.name
+        self.description = meta.description
+        self.prediction_type = meta.prediction_type
+        self.data_shape = signature.data_shape
+        self.train_schedule = meta.train_schedule
+        self.time_input = meta.time_input
+        self.t_dtype = signature.t_dtype
+        self.batch_size = signature.batch_size
+        self.data = meta.data or data
+        self.data_range = meta.data_range
+        self.clip_sample = meta.clip_sample
+        self.metadata: dict[str, str] = props
+        self.effective_metadata: dict[str, Any] = as_dict(meta)
+        self.provider: str = session.get_providers()[0]
+        self.sha256 = file_sha256(str(self.path))
+        self.notices: list[str] = [*notices, *meta.notices]
+        if self.batch_size is not None:
+            self.notices.append(f"fixed batch size {self.batch_size}: runs in chunks of {self.batch_size}, "
+                                f"the last one padded")
+        self._time = NoiseLevelTime(self.train_schedule, self.time_input)
+        self._runner = SessionRunner(session, signature.output_name, signature.t_dtype, self.batch_size)
+        self._probe(signature.output_name)
+
+    def _probe(self, output_name: str) -> None:
+        """One deterministic call at mid time: the output must be finite and shaped like x (plain ``run``)."""
+        n = self.batch_size or PROBE_N
+        x = np.random.default_rng(PROBE_SEED).standard_normal((n, *self.data_shape), dtype=np.float32)
+        t_mid = (self.train_schedule.num_steps - 1) / 2
+        t = np.full(n, round(t_mid) if self.t_dtype == "int64" else t_mid, dtype=self._runner.t_dtype)
+        try:
+            out = np.asarray(self.session.run([output_name], {"x": x, "t": t})[0])
+        except Exception as exc:
+            raise ModelLoadError(f"{self.label}: the probe run at t={t[0]:g} failed: {ort_reason(exc)}") from None
+        if out.shape != x.shape:
+            raise OutputShapeError(f"{self.label}: for x of shape {list(x.shape)} the output has shape "
+                                   f"{list(out.shape)}; it must be shaped like x")
+        if not np.all(np.isfinite(out)):
+            bad = int(np.size(out) - np.count_nonzero(np.isfinite(out)))
+            raise NonFiniteOutputError(f"{self.label}: the probe run (N={n} standard-normal x at t={t[0]:g}) "
+                                       f"returned NaN/Inf in {bad} of {out.size} values")
+
+    # ---- Denoiser protocol --------------------------------------------------------------------------------
+    def model_time(self, alpha_bar: float) -> tuple[float, bool]:
+        """The training time whose ᾱ matches (log-SNR interpolation; docs/model-format.md "Time")."""
+        return self._time(alpha_bar)
+
+    def __call__(self, x: np.ndarray, t: float) -> np.ndarray:
+        x = np.asarray(x)
+        if x.shape[1:] != self.data_shape:
+            raise ValueError(f"{self.name}: x has shape {x.shape}; the model takes (N, "
+                             f"{', '.join(map(str, self.data_shape))})")
+        if self.time_input == "index":  # whole step indices, whatever t's dtype
+            t = float(np.rint(t))
+        try:
+            return self._runner(x, t)
+        except Exception as exc:
+            raise ModelOutputError(f"{self.label}: ONNX Runtime failed at t={t:g} for N={len(x)}: "
+                                   f"{ort_reason(exc)}") from exc
+
+    def __repr__(self) -> str:
+        return (f"OnnxDenoiser({self.name!r}, {self.prediction_type}, data_shape={self.data_shape}, "
+                f"{self.time_input} t, {self.provider})")

@@ -1,0 +1,124 @@
+"""Which ONNX Runtime execution provider runs a model, and the session options diffviz uses.
+
+The CUDA provider is used only when it really runs: onnxruntime-gpu lists ``CUDAExecutionProvider`` in
+``get_available_providers()`` even on a machine without a GPU or without CUDA 13 / cuDNN 9, where creating it
+fails (and ORT prints a red error). So the first session of the process asks for exactly ``[CUDA, CPU]`` with
+ORT's logging silenced, reads which provider the session actually got, and remembers the answer.
+``DIFFVIZ_PROVIDER=cpu|cuda`` skips the probe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import threading
+from collections.abc import Iterator
+from typing import Literal
+
+import onnxruntime as ort
+
+from .errors import ProviderError
+
+CUDA = "CUDAExecutionProvider"
+CPU = "CPUExecutionProvider"
+ENV_VAR = "DIFFVIZ_PROVIDER"
+ORT_DEFAULT_SEVERITY = 2  # ORT's own default (warning); restored after a quiet probe
+_FATAL_ONLY = 4
+
+Mode = Literal["auto", "cpu", "cuda"]
+
+
+class _Probe:
+    """Per-process memory of whether the CUDA provider runs (None: not tried yet)."""
+
+    lock = threading.Lock()
+    cuda_runs: bool | None = None
+    dlls_preloaded = False
+
+
+def requested_mode() -> Mode:
+    """``DIFFVIZ_PROVIDER`` read as ``auto`` (unset), ``cpu`` or ``cuda``."""
+    value = os.environ.get(ENV_VAR, "").strip().lower()
+    if value in ("", "auto"):
+        return "auto"
+    if value in ("cpu", "cuda"):
+        return value  # type: ignore[return-value]
+    raise ProviderError(f"{ENV_VAR}={os.environ[ENV_VAR]!r} is not understood; use cpu, cuda, or leave it unset")
+
+
+def session_options(*, quiet: bool = False) -> ort.SessionOptions:
+    """All graph optimizations on; worker threads sleep instead of spinning, so ORT leaves the GUI its cores."""
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    so.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    if quiet:
+        so.log_severity_level = _FATAL_ONLY
+    return so
+
+
+@contextlib.contextmanager
+def quiet_ort() -> Iterator[None]:
+    """Silence ORT's logger and Python-level prints (``preload_dlls`` prints to stdout) for the duration."""
+    ort.set_default_logger_severity(_FATAL_ONLY)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        ort.set_default_logger_severity(ORT_DEFAULT_SEVERITY)
+
+
+def _preload_cuda_dlls() -> None:
+    """Let ORT find CUDA/cuDNN from pip's nvidia-* wheels (onnxruntime ≥ 1.21); quiet, once per process."""
+    if _Probe.dlls_preloaded:
+        return
+    _Probe.dlls_preloaded = True
+    preload = getattr(ort, "preload_dlls", None)
+    if preload is not None:
+        with contextlib.suppress(Exception):
+            preload()
+
+
+def cuda_listed() -> bool:
+    return CUDA in ort.get_available_providers()
+
+
+def create_session(model: str | bytes) -> tuple[ort.InferenceSession, list[str]]:
+    """An ``InferenceSession`` on the provider that runs, plus notices about the choice.
+
+    ORT's exceptions on an unreadable model propagate unchanged (the caller turns them into ModelErrors).
+    """
+    mode = requested_mode()
+    notices: list[str] = []
+    if mode == "cpu":
+        return ort.InferenceSession(model, session_options(), providers=[CPU]), [f"{ENV_VAR}=cpu: running on CPU"]
+    if not cuda_listed():
+        if mode == "cuda":
+            raise ProviderError(f"{ENV_VAR}=cuda, but this onnxruntime build has no CUDA execution provider "
+                                f"(install onnxruntime-gpu)")
+        return ort.InferenceSession(model, session_options(), providers=[CPU]), notices
+    session: ort.InferenceSession | None = None
+    with _Probe.lock:
+        if _Probe.cuda_runs is None:
+            with quiet_ort():
+                _preload_cuda_dlls()
+                session = ort.InferenceSession(model, session_options(quiet=True), providers=[CUDA, CPU])
+            _Probe.cuda_runs = session.get_providers()[0] == CUDA
+        runs = _Probe.cuda_runs
+    if runs:
+        if session is None:
+            session = ort.InferenceSession(model, session_options(), providers=[CUDA, CPU])
+        return session, notices
+    if mode == "cuda":
+        raise ProviderError(f"{ENV_VAR}=cuda, but the CUDA execution provider does not start here "
+                            f"(it needs an NVIDIA GPU with CUDA 13 and cuDNN 9); unset {ENV_VAR} to use the CPU")
+    notices.append("the CUDA execution provider is installed but does not start here (it needs a GPU, CUDA 13 "
+                   "and cuDNN 9): running on CPU")
+    # The probe session was made with logging silenced; the model gets an ordinary CPU session.
+    return ort.InferenceSession(model, session_options(), providers=[CPU]), notices
+
+
+def cuda_probe_result() -> bool | None:
+    """What the per-process probe found: True/False, or None when no CUDA session was tried yet."""
+    return _Probe.cuda_runs
