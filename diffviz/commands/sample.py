@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from diffviz.core import SAMPLERS, SCHEDULE_NAMES  # pure numpy, already loaded by `import diffviz`
+from diffviz.core import SAMPLERS, SCHEDULE_NAMES, Denoiser, Schedule  # numpy only, loaded by `import diffviz`
 
 HELP = ("Sample from a model without the window and save the whole trajectory (.npz). The sampling schedule "
         "defaults to the model's training schedule.")
@@ -39,7 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="how the subset is spaced (diffusers' timestep_spacing; default leading)")
     opts = parser.add_argument_group("sampler options")
     opts.add_argument("--eta", type=float, help="DDIM η (0 deterministic, 1 like DDPM); ddim only")
-    opts.add_argument("--variance-type", choices=("fixed_small", "fixed_large"), help="ddpm and pc (default fixed_small)")
+    opts.add_argument("--variance-type", choices=("fixed_small", "fixed_large"),
+                      help="ddpm and pc (default fixed_small)")
     opts.add_argument("--clip-sample", action=argparse.BooleanOptionalAction, default=None,
                       help="clip x̂_0 to the data range (ddpm, ddim; default: what the model's metadata says)")
     parser.add_argument("--n", type=int, default=1000, help="number of particles (default 1000)")
@@ -57,13 +58,11 @@ def check_output(path: Path) -> None:
         raise UsageError(f"cannot write {path}: permission denied")
 
 
-def build_schedule(args: argparse.Namespace, model: Any) -> Any:
+def build_schedule(args: argparse.Namespace, model: Denoiser) -> Schedule:
     """The sampling schedule: the model's training schedule, with any option given on the command line changed."""
-    from diffviz.core import Schedule
-
     base = model.train_schedule
-    config = dict(base.config) if base is not None else dict(name="linear", num_steps=1000, beta_start=1e-4,
-                                                             beta_end=0.02)
+    config: dict[str, Any] = dict(base.config) if base is not None else dict(
+        name="linear", num_steps=1000, beta_start=1e-4, beta_end=0.02)
     if args.schedule is not None and args.schedule != config.get("name"):
         config = dict(name=args.schedule, num_steps=config.get("num_steps", 1000))
     if args.steps is not None:
@@ -81,13 +80,14 @@ def build_schedule(args: argparse.Namespace, model: Any) -> Any:
     return schedule
 
 
-def sampler_options(args: argparse.Namespace, model: Any) -> dict[str, Any]:
+def sampler_options(args: argparse.Namespace, model: Denoiser) -> dict[str, Any]:
     allowed = SAMPLER_OPTIONS[args.sampler]
     given = {"eta": args.eta, "variance_type": args.variance_type, "clip_sample": args.clip_sample}
     for key, value in given.items():
         if value is not None and key not in allowed:
             takes = ", ".join("--" + k.replace("_", "-") for k in given if k in allowed) or "none of these options"
-            raise UsageError(f"--{key.replace('_', '-')} does not apply to the {args.sampler} sampler (it takes: {takes})")
+            flag = "--" + key.replace("_", "-")
+            raise UsageError(f"{flag} does not apply to the {args.sampler} sampler (it takes: {takes})")
     options = {k: v for k, v in given.items() if v is not None}
     if "clip_sample" in allowed and args.clip_sample is None and getattr(model, "clip_sample", False):
         options["clip_sample"] = True  # the model's metadata says clipping suits it

@@ -75,7 +75,7 @@ class SessionRunner:
             t_value = buf.times[t] = ort.OrtValue.ortvalue_from_numpy(self._t(len(x), t), self.device, 0)
         buf.binding.bind_ortvalue_input("t", t_value)
         self.session.run_with_iobinding(buf.binding)
-        result = buf.out.numpy()  # device → host copy; on CPU a view of the reused buffer, so copy it
+        result: np.ndarray = buf.out.numpy()  # device → host copy; on CPU a view of the reused buffer, so copy it
         return result.copy() if self.device == "cpu" else result
 
     def _buffers_for(self, shape: tuple[int, ...]) -> _Buffers:

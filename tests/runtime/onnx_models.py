@@ -69,7 +69,9 @@ def echo_t_model(
     )
 
 
-def scale_model(path: Path, factor: float, *, x_shape: Shape = ("N", 2), metadata: dict[str, str] | None = None) -> Path:
+def scale_model(
+    path: Path, factor: float, *, x_shape: Shape = ("N", 2), metadata: dict[str, str] | None = None,
+) -> Path:
     """out = factor · x + 0 · t."""
     nodes, inits, col = time_column("t", len(x_shape))
     nodes += [helper.make_node("Mul", ["x", "k"], ["xs"]), helper.make_node("Mul", [col, "zero"], ["t0"]),
@@ -129,7 +131,7 @@ def three_input_model(path: Path) -> Path:
 def gaussian_eps_model(
     path: Path, alpha_bars: np.ndarray, data_var: float, metadata: dict[str, str], dim: int = 2,
 ) -> Path:
-    """The exact ε̂ for data N(0, data_var·I): ε̂(x, t) = √(1−ᾱ_t) x / (ᾱ_t data_var + 1 − ᾱ_t), ᾱ_t by index.
+    """The exact ε̂ for data N(0, v·I), v = data_var: ε̂(x, t) = √(1−ᾱ_t) x / (ᾱ_t v + 1 − ᾱ_t), ᾱ_t by index.
 
     (x_t ~ N(0, (ᾱ v + 1 − ᾱ) I), so s = −x/(ᾱ v + 1 − ᾱ) and ε̂ = −√(1−ᾱ) s.)
     """

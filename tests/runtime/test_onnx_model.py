@@ -35,7 +35,7 @@ def test_continuous_model_gets_fractional_t(tmp_path: Path) -> None:
 
 
 def test_model_time_between_two_training_steps(tmp_path: Path) -> None:
-    """A noise level 30 % of the way (in log-SNR) from step 40 to step 41 is model time 40.3 (continuous), 40 (index)."""
+    """A noise level 30 % of the way (in log-SNR) from step 40 to 41 is model time 40.3 (continuous), 40 (index)."""
     meta = om.schedule_metadata(T=100, beta_end=0.2)
     cont = OnnxDenoiser(om.echo_t_model(tmp_path / "c.onnx", t_dtype=om.FLOAT, metadata=meta))
     index = OnnxDenoiser(om.echo_t_model(tmp_path / "i.onnx", metadata=meta))

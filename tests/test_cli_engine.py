@@ -1,0 +1,178 @@
+"""``diffviz info`` and ``diffviz sample`` on real ONNX files: exit codes, messages, the saved run, Ctrl-C."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+from diffviz.cli import main
+from diffviz.core import Schedule, Trajectory, rerun, sample
+from diffviz.runtime import load_model
+
+
+def _onnx_models() -> ModuleType:
+    """The runtime tests' model builders (tests/runtime/onnx_models.py), loaded by path."""
+    path = Path(__file__).parent / "runtime" / "onnx_models.py"
+    spec = importlib.util.spec_from_file_location("onnx_models", path)
+    assert spec is not None and spec.loader is not None
+    module = sys.modules.get("onnx_models") or importlib.util.module_from_spec(spec)
+    if "onnx_models" not in sys.modules:
+        sys.modules["onnx_models"] = module
+        spec.loader.exec_module(module)
+    return module
+
+
+om = _onnx_models()
+
+
+@pytest.fixture(scope="module")
+def mlp_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "mlp.onnx"
+    meta = om.schedule_metadata(T=50, beta_end=0.3, name="cli-mlp")
+    return om.export_torch_mlp(path, om.make_torch_mlp(hidden=32, emb=8), metadata=meta)
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "diffviz", *args], capture_output=True, text=True, timeout=300)
+
+
+# ---- info ---------------------------------------------------------------------------------------------------------
+def test_info_on_a_valid_model(mlp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["info", str(mlp_path), "--n", "200"]) == 0
+    out = capsys.readouterr().out
+    for text in ("cli-mlp", "valid", "epsilon", "linear T=50, β 0.0001→0.3", "(N, 2)", "index",
+                 "ExecutionProvider", "diffviz.num_train_timesteps = 50", "ms per call at N=200"):
+        assert text in out, text
+
+
+def test_info_lists_notices_of_a_bare_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = om.scale_model(tmp_path / "bare.onnx", 1.0, x_shape=(8, 2))
+    assert main(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "no diffviz metadata" in out and "fixed batch size 8" in out and "(none in the file)" in out
+
+
+def test_info_refuses_a_bad_model_without_traceback(tmp_path: Path) -> None:
+    path = om.echo_t_model(tmp_path / "model.onnx", t_dtype=om.DOUBLE)
+    proc = cli("info", str(path))
+    assert proc.returncode == 2
+    assert "model.onnx: input 't' has dtype float64" in proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_info_on_a_text_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "notes.onnx"
+    path.write_text("not a model")
+    assert main(["info", str(path)]) == 2
+    assert "notes.onnx: not an ONNX model" in capsys.readouterr().err
+
+
+# ---- sample -------------------------------------------------------------------------------------------------------
+def test_sample_writes_a_run_that_reruns_bit_for_bit(mlp_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run.npz"
+    proc = cli("sample", str(mlp_path), "-o", str(out), "--n", "300", "--seed", "4", "--sampler", "ddim",
+               "--eta", "0.5", "--num-inference-steps", "20", "--spacing", "trailing")
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote" in proc.stdout and "20/20" in proc.stderr  # tqdm's bar went to stderr
+    saved = Trajectory.load(out)
+    assert saved.complete and saved.x.shape == (21, 300, 2)
+    model = load_model(mlp_path)
+    expected = sample(model, model.train_schedule.subsample(20, "trailing"), "ddim", n=300, seed=4, eta=0.5)
+    again = rerun(saved, model)
+    for name in ("x", "eps_hat", "field_eps", "model_time", "alpha_bar"):
+        np.testing.assert_array_equal(getattr(saved, name), getattr(expected, name))
+        np.testing.assert_array_equal(getattr(again, name), getattr(saved, name))
+    assert [p.name for p in tmp_path.iterdir()] == ["run.npz"]
+
+
+def test_sample_schedule_options(mlp_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cos.npz"
+    code = main(["sample", str(mlp_path), "-o", str(out), "--n", "20", "--schedule", "squaredcos_cap_v2",
+                 "--steps", "30", "--variance-type", "fixed_large"])
+    assert code == 0
+    run = Trajectory.load(out)
+    want = Schedule.from_name("squaredcos_cap_v2", 30)
+    np.testing.assert_array_equal(run.alpha_bar, want.alpha_bars[::-1])
+    assert run.params["options"] == {"variance_type": "fixed_large"}
+
+
+def test_sample_defaults_to_the_models_training_schedule(mlp_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "own.npz"
+    assert main(["sample", str(mlp_path), "-o", str(out), "--n", "10", "--sampler", "euler"]) == 0
+    run = Trajectory.load(out)
+    np.testing.assert_array_equal(run.alpha_bar, np.cumprod(1 - np.linspace(1e-4, 0.3, 50))[::-1])
+    np.testing.assert_array_equal(run.model_time, np.arange(49, -1, -1))
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--beta-start", "2"], ["beta_start = 2.0", "outside (0, 1)"]),
+    (["--beta-start", "0.1", "--beta-end", "0.01"], ["larger than beta_end"]),
+    (["--steps", "0"], ["num_steps", "≥ 1"]),
+    (["--num-inference-steps", "500"], ["num_inference_steps", "[1, 50]"]),
+    (["--sampler", "ddpm", "--eta", "1"], ["--eta does not apply to the ddpm sampler"]),
+    (["--n", "0"], ["--n must be ≥ 1"]),
+])
+def test_sample_refuses_bad_options(mlp_path: Path, tmp_path: Path, args: list[str], words: list[str],
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "run.npz"
+    assert main(["sample", str(mlp_path), "-o", str(out), *args]) == 2
+    err = capsys.readouterr().err
+    assert all(w in err for w in words), err
+    assert not out.exists()
+
+
+def test_unknown_sampler(mlp_path: Path, tmp_path: Path) -> None:
+    proc = cli("sample", str(mlp_path), "-o", str(tmp_path / "r.npz"), "--sampler", "euler_ancestral")
+    assert proc.returncode == 2 and "invalid choice: 'euler_ancestral'" in proc.stderr and "ddim" in proc.stderr
+
+
+@pytest.mark.parametrize("where", ["missing folder", "folder", "under a file"])
+def test_unwritable_output_is_refused_before_sampling(where: str, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    target = {"missing folder": tmp_path / "nope" / "run.npz", "folder": tmp_path,
+              "under a file": tmp_path / "file.txt" / "run.npz"}[where]
+    (tmp_path / "file.txt").write_text("x")
+    # A model that would fail if it were ever loaded: the output check comes first.
+    assert main(["sample", str(tmp_path / "absent.onnx"), "-o", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot write {target}" in err and "absent.onnx" not in err
+
+
+def test_sample_bad_model(tmp_path: Path) -> None:
+    proc = cli("sample", str(om.nan_model(tmp_path / "nan.onnx")), "-o", str(tmp_path / "r.npz"))
+    assert proc.returncode == 2 and "nan.onnx: the probe run" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "r.npz").exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGINT delivery")
+def test_ctrl_c_leaves_no_file(tmp_path: Path) -> None:
+    out = tmp_path / "run.npz"
+    proc = subprocess.Popen([sys.executable, "-m", "diffviz", "sample", "analytic:8gaussians", "-o", str(out),
+                             "--n", "20000", "--steps", "1000"], stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    seen = ""
+    while "step" not in seen:  # wait for the progress bar: sampling has started
+        char = proc.stderr.read(1)
+        assert char, f"diffviz sample ended before sampling: {seen}"
+        seen += char
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    rest = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 130 and "interrupted" in rest
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_sample_analytic_model(tmp_path: Path) -> None:
+    out = tmp_path / "a.npz"
+    assert main(["sample", "analytic:8gaussians", "-o", str(out), "--n", "50", "--steps", "40"]) == 0
+    run = Trajectory.load(out)
+    assert run.params["model"]["name"] == "analytic:8gaussians" and np.all(np.isfinite(run.sample))
