@@ -4,7 +4,7 @@ The CUDA provider is used only when it really runs: onnxruntime-gpu lists ``CUDA
 ``get_available_providers()`` even on a machine without a GPU or without CUDA 13 / cuDNN 9, where creating it
 fails (and ORT prints a red error). So the first session of the process asks for exactly ``[CUDA, CPU]`` with
 ORT's logging silenced, reads which provider the session actually got, and remembers the answer.
-``DIFFVIZ_PROVIDER=cpu|cuda`` skips the probe.
+``DIFFVIZ_PROVIDER=cpu|cuda`` skips the probe; ``DIFFVIZ_THREADS=k`` caps ORT's threads per session.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from .errors import ProviderError
 CUDA = "CUDAExecutionProvider"
 CPU = "CPUExecutionProvider"
 ENV_VAR = "DIFFVIZ_PROVIDER"
+THREADS_ENV_VAR = "DIFFVIZ_THREADS"
 ORT_DEFAULT_SEVERITY = 2  # ORT's own default (warning); restored after a quiet probe
 _FATAL_ONLY = 4
 
@@ -47,10 +48,21 @@ def requested_mode() -> Mode:
     raise ProviderError(f"{ENV_VAR}={os.environ[ENV_VAR]!r} is not understood; use cpu, cuda, or leave it unset")
 
 
+def intra_op_threads() -> int:
+    """``DIFFVIZ_THREADS`` (threads per session), or 0: ORT's default of one per physical core."""
+    value = os.environ.get(THREADS_ENV_VAR, "").strip()
+    if not value:
+        return 0
+    if not value.isdigit():
+        raise ProviderError(f"{THREADS_ENV_VAR}={value!r} is not a whole number of threads")
+    return int(value)
+
+
 def session_options(*, quiet: bool = False) -> ort.SessionOptions:
     """All graph optimizations on; worker threads sleep instead of spinning, so ORT leaves the GUI its cores."""
     so = ort.SessionOptions()
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.intra_op_num_threads = intra_op_threads()
     so.add_session_config_entry("session.intra_op.allow_spinning", "0")
     so.add_session_config_entry("session.inter_op.allow_spinning", "0")
     if quiet:

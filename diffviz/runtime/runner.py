@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,7 @@ class SessionRunner:
         self.device = "cuda" if session.get_providers()[0] == "CUDAExecutionProvider" else "cpu"
         self.io_binding = self.device == "cuda" if io_binding is None else io_binding
         self._buffers: OrderedDict[tuple[int, ...], _Buffers] = OrderedDict()
+        self._lock = threading.Lock()  # the bound buffers are shared: one bound call at a time
 
     def __call__(self, x: np.ndarray, t: float) -> np.ndarray:
         x = np.ascontiguousarray(x, dtype=np.float32)
@@ -66,17 +68,18 @@ class SessionRunner:
         if not self.io_binding:
             out = self.session.run([self.output_name], {"x": x, "t": self._t(len(x), t)})[0]
             return np.asarray(out, dtype=np.float32)
-        buf = self._buffers_for(x.shape)
-        buf.x.update_inplace(x)
-        t_value = buf.times.get(t)
-        if t_value is None:
-            if len(buf.times) >= _MAX_TIMES:
-                buf.times.clear()
-            t_value = buf.times[t] = ort.OrtValue.ortvalue_from_numpy(self._t(len(x), t), self.device, 0)
-        buf.binding.bind_ortvalue_input("t", t_value)
-        self.session.run_with_iobinding(buf.binding)
-        result: np.ndarray = buf.out.numpy()  # device → host copy; on CPU a view of the reused buffer, so copy it
-        return result.copy() if self.device == "cpu" else result
+        with self._lock:
+            buf = self._buffers_for(x.shape)
+            buf.x.update_inplace(x)
+            t_value = buf.times.get(t)
+            if t_value is None:
+                if len(buf.times) >= _MAX_TIMES:
+                    buf.times.clear()
+                t_value = buf.times[t] = ort.OrtValue.ortvalue_from_numpy(self._t(len(x), t), self.device, 0)
+            buf.binding.bind_ortvalue_input("t", t_value)
+            self.session.run_with_iobinding(buf.binding)
+            result: np.ndarray = buf.out.numpy()  # device → host copy; on CPU a view of the reused buffer: copy
+            return result.copy() if self.device == "cpu" else result
 
     def _buffers_for(self, shape: tuple[int, ...]) -> _Buffers:
         buf = self._buffers.get(shape)

@@ -71,3 +71,13 @@ def test_session_options_do_not_spin() -> None:
     assert so.get_session_config_entry("session.intra_op.allow_spinning") == "0"
     assert so.get_session_config_entry("session.inter_op.allow_spinning") == "0"
     assert str(so.graph_optimization_level).endswith("ORT_ENABLE_ALL")
+
+
+def test_thread_count_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DIFFVIZ_THREADS", raising=False)
+    assert session_options().intra_op_num_threads == 0  # ORT's default: one per physical core
+    monkeypatch.setenv("DIFFVIZ_THREADS", "1")
+    assert session_options().intra_op_num_threads == 1
+    monkeypatch.setenv("DIFFVIZ_THREADS", "many")
+    with pytest.raises(ProviderError, match="DIFFVIZ_THREADS='many'"):
+        session_options()
