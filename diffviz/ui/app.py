@@ -1,0 +1,128 @@
+"""Starting the app: the QApplication, the window on a model, the event loop, a screenshot, and a clean teardown.
+
+Widgets are closed and deleted before these functions return: pyqtgraph items left to Python's exit-time garbage
+collection can crash the interpreter on the way out.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+from .main_window import MainWindow
+from .model_info import default_model_spec
+from .settings_store import SettingsStore
+
+SCREENSHOT_SIZE = (1280, 800)
+
+
+class QtBindingError(RuntimeError):
+    """The installed Qt binding is known to crash this app."""
+
+
+def check_qt_binding() -> None:
+    """Refuse PySide6 builds whose void methods drop a reference to None (6.12.0 on Python < 3.12): the app would
+    crash after a few thousand calls. Checked by behaviour, not by version number."""
+    if sys.version_info >= (3, 12):  # None is immortal there
+        return
+    from PySide6 import __version__
+    from PySide6.QtCore import QPointF
+
+    point, before = QPointF(), sys.getrefcount(None)
+    for _ in range(64):
+        point.setX(1.0)
+    if sys.getrefcount(None) < before - 32:
+        raise QtBindingError(
+            f"PySide6 {__version__} drops a reference to None on every call of a void method under Python "
+            f"{sys.version_info.major}.{sys.version_info.minor}, which crashes the app. Install another version: "
+            f"pip install 'PySide6-Essentials>=6.6,!=6.12.0'")
+
+
+def application() -> QApplication:
+    check_qt_binding()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("diffviz")
+    app.setOrganizationName("diffviz")
+    return app  # type: ignore[return-value]
+
+
+def teardown(window: MainWindow) -> bool:
+    """Stop sampling, close and delete the window; True when no worker thread is left."""
+    clean = window.shutdown()
+    window.close()
+    window.deleteLater()
+    QApplication.sendPostedEvents(None, 0)
+    QApplication.processEvents()
+    return clean
+
+
+def run_window(model: str | None = None) -> int:
+    app = application()
+    window = MainWindow(SettingsStore())
+    window.show()
+    window.open_model(model or default_model_spec())
+    code = app.exec()
+    teardown(window)
+    return int(code)
+
+
+def wait_until(condition: object, timeout_ms: int) -> bool:
+    """Run the event loop until ``condition()`` is true or the time is up."""
+    loop, timer = QEventLoop(), QTimer()
+    timer.setSingleShot(True)
+    timer.timeout.connect(loop.quit)
+    poll = QTimer()
+    poll.timeout.connect(lambda: condition() and loop.quit())  # type: ignore[operator]
+    timer.start(timeout_ms)
+    poll.start(10)
+    if not condition():  # type: ignore[operator]
+        loop.exec()
+    poll.stop()
+    return bool(condition())  # type: ignore[operator]
+
+
+def screenshot(out: str | Path, model: str | None = None, *, at: float = 0.8, timeout_s: float = 120.0,
+               size: tuple[int, int] = SCREENSHOT_SIZE) -> int:
+    """Open the real window (default settings, nothing persisted), wait for the first finished run, show the step
+    at fraction ``at`` of the way from x_T to x_0, and save a PNG of the whole window. Exit code 0 on success."""
+    application()
+    window = MainWindow(store=None)
+    errors: list[str] = []
+    window.errorShown.connect(lambda title, message: errors.append(f"{title}: {message}"))
+    window.resize(*size)
+    window.show()
+    try:
+        if not window.open_model(model or default_model_spec()):
+            print(f"diffviz: {errors[-1] if errors else 'cannot open the model'}", file=sys.stderr)
+            return 2
+        state = window.state
+        if not wait_until(lambda: errors or (state.trajectory is not None and state.trajectory.complete),
+                          int(timeout_s * 1000)) or errors:
+            print(f"diffviz: {errors[-1] if errors else f'no finished run within {timeout_s:g} s'}", file=sys.stderr)
+            return 1
+        state.set_step(round(at * state.num_steps))
+        wait_until(lambda: window.grid.index == state.shown_index, 5000)
+        QApplication.processEvents()
+        return 0 if _save_png(window.grab(), Path(out)) else 1
+    finally:
+        teardown(window)
+
+
+def _save_png(pixmap: object, out: Path) -> bool:
+    """Write through a temporary file and rename, so no half-written image is left."""
+    out = out.resolve()
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".png", dir=out.parent)
+    os.close(fd)
+    try:
+        if not pixmap.save(tmp, "PNG"):  # type: ignore[attr-defined]
+            print(f"diffviz: could not write {out}", file=sys.stderr)
+            return False
+        os.replace(tmp, out)
+        return True
+    finally:
+        Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,224 @@
+"""The diffviz window: the view grid and timeline in the middle, schedule and sampler panels docked right.
+
+Every error the user should see goes through :meth:`MainWindow.show_error`: it emits ``errorShown(title, message)``
+and opens a *non-modal* message box, so nothing blocks (tests wait on the signal).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+
+from diffviz.core import Denoiser, Trajectory
+
+from .menus import build_menus
+from .model_info import ModelInfo, describe, open_model
+from .presenter import FramePresenter
+from .run_files import RunFileError, run_model_name, run_schedule, run_settings
+from .sampler_panel import SamplerPanel
+from .sampling_controller import SamplingController
+from .schedule_panel import SchedulePanel
+from .settings import ScheduleSettings
+from .settings_store import SettingsStore
+from .state import AppState
+from .timeline import Timeline
+from .view_grid import ViewGrid
+
+RUN_SUFFIX = ".npz"
+DOCK_WIDTH = 380
+
+
+class MainWindow(QMainWindow):
+    errorShown = Signal(str, str)
+
+    def __init__(self, store: SettingsStore | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.state = AppState(self)
+        self.grid = ViewGrid()
+        self.controller = SamplingController(self.state, self)
+        self.presenter = FramePresenter(self.state, self.grid, self)
+        self.timeline = Timeline(self.state)
+        self.schedule_panel = SchedulePanel(self.state)
+        self.sampler_panel = SamplerPanel(self.state)
+        self.last_error: tuple[str, str] | None = None
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.grid, 1)
+        layout.addWidget(self.timeline)
+        self.setCentralWidget(central)
+        docks = []
+        for title, panel in (("Schedule", self.schedule_panel), ("Sampler", self.sampler_panel)):
+            dock = QDockWidget(title, self)
+            docks.append(dock)
+            dock.setObjectName(f"{title.lower()}_dock")
+            dock.setWidget(panel)
+            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.resizeDocks(docks, [DOCK_WIDTH] * len(docks), Qt.Orientation.Horizontal)
+
+        self.status_labels = {key: QLabel() for key in ("provider", "model", "timing", "particles")}
+        for label in self.status_labels.values():
+            self.statusBar().addPermanentWidget(label)
+        self.menus = build_menus(self)
+        self.setAcceptDrops(True)
+        self.setWindowTitle("diffviz")
+
+        self.state.errorRaised.connect(self.show_error)
+        self.state.modelChanged.connect(self._on_model)
+        self.state.timingChanged.connect(self._on_timing)
+        self.state.runStarted.connect(self._on_run)
+        self._restore()
+
+    # ---- models and runs --------------------------------------------------------------------------------------
+    def open_model(self, spec: str | Path | Denoiser) -> bool:
+        """Load a model by path or name and sample with it; on failure show why and keep the current model."""
+        is_file = isinstance(spec, (str, Path)) and Path(spec).is_file()
+        if is_file:
+            spec = str(Path(spec).resolve())  # type: ignore[arg-type]
+        try:
+            info = describe(open_model(spec), spec)
+        except (ValueError, OSError, RuntimeError) as exc:
+            self.show_error("Cannot open model", str(exc))
+            return False
+        schedule = ScheduleSettings.matching(info.model.train_schedule, self.state.schedule_settings.num_steps)
+        with self.controller.paused():
+            if self._saved_model == info.spec and self._saved_schedule is not None:
+                schedule, self._saved_schedule = self._saved_schedule, None  # the user's last settings for it
+            self.state.update_sampler(clip_sample=bool(getattr(info.model, "clip_sample", False)))
+            self.state.set_model(info, schedule)
+        self.controller.restart()
+        if is_file:
+            self.menus.add_recent(info.spec)
+        for notice in info.notices:
+            self.statusBar().showMessage(notice, 15000)
+        return True
+
+    def open_run(self, path: str | Path) -> bool:
+        """Show a saved run; its model (by name) is loaded too when it is not the current one."""
+        try:
+            trajectory = Trajectory.load(path)
+            schedule = run_schedule(trajectory)
+        except (ValueError, OSError) as exc:
+            self.show_error("Cannot open run", str(exc))
+            return False
+        info = self.state.model
+        name = run_model_name(trajectory)
+        if info is None or info.name != name or tuple(info.model.data_shape) != trajectory.data_shape:
+            try:
+                info = describe(open_model(name or "?"), name or "?")
+            except (ValueError, OSError, RuntimeError) as exc:
+                self.show_error("Cannot open run", f"{Path(path).name} was made with the model {name!r}, which "
+                                f"cannot be opened here ({exc}). Open that model first, then the run.")
+                return False
+            if tuple(info.model.data_shape) != trajectory.data_shape:
+                self.show_error("Cannot open run", f"{Path(path).name} holds data of shape {trajectory.data_shape}; "
+                                f"the model {name!r} makes {tuple(info.model.data_shape)}")
+                return False
+        schedule_settings, sampler_settings = run_settings(trajectory)
+        with self.controller.paused():
+            if info is not self.state.model:
+                self.state.set_model(info)
+            if schedule_settings is not None:
+                self.state.update_schedule(**asdict(schedule_settings))
+            if sampler_settings is not None:
+                self.state.update_sampler(**asdict(sampler_settings))
+            self.state.start_run(trajectory, schedule)
+        self.menus.add_recent(str(Path(path).resolve()))
+        return True
+
+    def open_path(self, path: str | Path) -> bool:
+        return self.open_run(path) if Path(path).suffix.lower() == RUN_SUFFIX else self.open_model(path)
+
+    def save_run(self, path: str | Path) -> bool:
+        trajectory = self.state.trajectory
+        if trajectory is None:
+            self.show_error("Nothing to save", "No run has been sampled yet.")
+            return False
+        try:
+            trajectory.save(path)
+        except (OSError, ValueError) as exc:
+            self.show_error("Cannot save run", str(exc))
+            return False
+        self.statusBar().showMessage(f"saved {trajectory.steps_done} steps to {path}", 8000)
+        return True
+
+    # ---- errors ---------------------------------------------------------------------------------------------
+    def show_error(self, title: str, message: str) -> None:
+        """The one place errors reach the user: a signal (for tests) and a non-modal box."""
+        self.last_error = (title, message)
+        self.errorShown.emit(title, message)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setModal(False)
+        box.show()
+
+    # ---- status bar -----------------------------------------------------------------------------------------
+    def _on_model(self, info: ModelInfo) -> None:
+        self.status_labels["provider"].setText(f"provider: {info.provider}")
+        self.status_labels["model"].setText(f"model: {info.name}")
+        self.setWindowTitle(f"diffviz — {info.name}")
+
+    def _on_timing(self, ms: float) -> None:
+        self.status_labels["timing"].setText(f"{ms:.2f} ms/step")
+
+    def _on_run(self, trajectory: Trajectory) -> None:
+        self.status_labels["particles"].setText(f"{trajectory.num_particles} particles")
+
+    # ---- drag and drop --------------------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.open_path(files[0])
+
+    # ---- persistence ----------------------------------------------------------------------------------------
+    def _restore(self) -> None:
+        self._saved_model: str | None = None
+        self._saved_schedule: ScheduleSettings | None = None
+        if self.store is None:
+            return
+        if self.store.notice:
+            self.statusBar().showMessage(self.store.notice, 15000)
+        geometry, layout = self.store.bytes("geometry"), self.store.bytes("window_state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if layout is not None:
+            self.restoreState(layout)
+        self._saved_model, self._saved_schedule, sampler, view = self.store.load_settings()
+        with self.controller.paused():
+            self.state.update_sampler(**asdict(sampler))
+            self.state.update_view(**asdict(view))
+        self.menus.set_recent(self.store.recent_files())
+
+    def save_settings(self) -> None:
+        if self.store is None:
+            return
+        self.store.set_bytes("geometry", self.saveGeometry())
+        self.store.set_bytes("window_state", self.saveState())
+        spec = self.state.model.spec if self.state.model is not None else None
+        self.store.save_settings(spec, self.state.schedule_settings, self.state.sampler_settings,
+                                 self.state.view_settings)
+        self.store.sync()
+
+    def shutdown(self, wait_ms: int = 5000) -> bool:
+        """Stop sampling and wait for its thread; True when no worker thread is left."""
+        self.timeline.pause()
+        return self.controller.cancel(wait_ms=wait_ms)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        self.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,110 @@
+"""The window's menus and keyboard shortcuts: File, Models, View, Playback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMenu
+
+from .model_info import analytic_model_names, bundled_model_names
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+OPEN_FILTER = "Models and runs (*.onnx *.npz);;ONNX models (*.onnx);;Saved runs (*.npz);;All files (*)"
+
+
+class Menus:
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        bar = window.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._add(file_menu, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self._add(file_menu, "&Save Run…", self.save_dialog, QKeySequence.StandardKey.Save)
+        file_menu.addSeparator()
+        self._add(file_menu, "&Quit", window.close, QKeySequence.StandardKey.Quit)
+
+        models = bar.addMenu("&Models")
+        for name in bundled_model_names():
+            self._add(models, name, lambda _=False, n=name: window.open_model(n))
+        models.addSeparator()
+        for name in analytic_model_names():
+            self._add(models, name, lambda _=False, n=name: window.open_model(n))
+
+        state, timeline = window.state, window.timeline
+        view = bar.addMenu("&View")
+        self.trails = self._toggle(view, "&Trails", "T", state.view_settings.trails,
+                                   lambda on: state.update_view(trails=on))
+        self.segments = self._toggle(view, "x_t → x̂_0 &segments", "S", state.view_settings.segments,
+                                     lambda on: state.update_view(segments=on))
+        self.data = self._toggle(view, "Training &data", "D", state.view_settings.data,
+                                 lambda on: state.update_view(data=on))
+        self._add(view, "&Reset zoom", self.reset_zoom, "0")
+        state.viewChanged.connect(self._mirror_view)
+
+        play = bar.addMenu("&Playback")
+        self._add(play, "Play / pause", timeline.toggle_play, Qt.Key.Key_Space)
+        self._add(play, "Step back", lambda: timeline.step_by(-1), Qt.Key.Key_Left)
+        self._add(play, "Step forward", lambda: timeline.step_by(1), Qt.Key.Key_Right)
+        self._add(play, "To x_T", lambda: (timeline.pause(), state.set_step(0)), Qt.Key.Key_Home)
+        self._add(play, "To x_0", lambda: (timeline.pause(), state.set_step(state.num_steps)), Qt.Key.Key_End)
+
+    def _add(self, menu: QMenu, text: str, slot: object, shortcut: object = None) -> QAction:
+        action = QAction(text, self.window)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            self.window.addAction(action)  # shortcuts work while the menu bar is hidden, too
+        return action
+
+    def _toggle(self, menu: QMenu, text: str, shortcut: str, checked: bool, slot: object) -> QAction:
+        action = self._add(menu, text, slot, shortcut)
+        action.setCheckable(True)
+        action.setChecked(checked)
+        return action
+
+    def _mirror_view(self, settings: object) -> None:
+        for action, value in ((self.trails, settings.trails), (self.segments, settings.segments),  # type: ignore[attr-defined]
+                              (self.data, settings.data)):  # type: ignore[attr-defined]
+            action.blockSignals(True)
+            action.setChecked(value)
+            action.blockSignals(False)
+
+    # ---- files ----------------------------------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open a model or a saved run", "", OPEN_FILTER)
+        if path:
+            self.window.open_path(path)
+
+    def save_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save run", "run.npz", "Saved runs (*.npz)")
+        if path:
+            self.window.save_run(path if path.endswith(".npz") else path + ".npz")
+
+    def set_recent(self, files: list[str]) -> None:
+        self.recent_menu.clear()
+        for path in files:
+            self._add(self.recent_menu, Path(path).name, lambda _=False, p=path: self.window.open_path(p)).setToolTip(path)
+        self.recent_menu.setEnabled(bool(files))
+
+    def add_recent(self, path: str) -> None:
+        if self.window.store is not None:
+            self.set_recent(self.window.store.add_recent(path))
+
+    def reset_zoom(self) -> None:
+        views = self.window.grid.views
+        if views and self.window.grid.kind == "points":
+            views[0].plot.setRange(xRange=(-4, 4), yRange=(-4, 4), padding=0)
+        else:
+            for v in views:
+                v.vb.autoRange(padding=0.02)
+
+
+def build_menus(window: MainWindow) -> Menus:
+    return Menus(window)

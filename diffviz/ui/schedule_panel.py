@@ -1,0 +1,156 @@
+"""Schedule controls (type, β_min/β_max log sliders, T, sampling steps, cosine offset) over the live plots.
+
+Every widget change reads *all* widgets and writes the whole settings to the state, throttled (superqt
+``qthrottled``, leading edge): a slider drag re-samples at most every THROTTLE_MS, never queues stale values, and
+the first move acts at once. An invalid combination (β_min > β_max) is shown inline and not applied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from superqt import QLabeledDoubleSlider
+from superqt.utils import qthrottled, signals_blocked
+
+from diffviz.core import SCHEDULE_NAMES, Schedule, ScheduleError
+from diffviz.core.schedule import SPACINGS
+
+from .log_slider import LogSlider
+from .model_info import ModelInfo
+from .schedule_plots import SchedulePlots
+from .settings import ScheduleSettings
+from .state import AppState
+
+THROTTLE_MS = 50
+SCHEDULE_LABELS = {
+    "linear": "linear (DDPM)", "scaled_linear": "scaled linear", "squaredcos_cap_v2": "cosine (squaredcos_cap_v2)",
+    "sigmoid": "sigmoid",
+}
+
+
+class SchedulePanel(QWidget):
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        s = state.schedule_settings
+        self.kind = QComboBox()
+        for name in SCHEDULE_NAMES:
+            self.kind.addItem(SCHEDULE_LABELS.get(name, name), name)
+        self.beta_start = LogSlider(1e-6, 1e-1, s.beta_start)
+        self.beta_end = LogSlider(1e-3, 0.9, s.beta_end)
+        self.T = QSpinBox(minimum=2, maximum=10000, keyboardTracking=False, toolTip="Length T of the schedule")
+        self.steps = QSpinBox(minimum=1, maximum=10000, keyboardTracking=False,
+                              toolTip="Sampling steps: a subset of the T steps (fewer = faster)")
+        self.spacing = QComboBox(toolTip="Which steps a shorter run keeps (diffusers' timestep_spacing)")
+        for name in SPACINGS:
+            self.spacing.addItem(name, name)
+        self.cosine_s = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
+        self.cosine_s.setRange(0.0, 0.2)
+        self.cosine_s.setDecimals(3)
+        self.reset = QPushButton("Use the model's training schedule")
+        self.message = QLabel(styleSheet="color: #ff7b5c")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        self.plots = SchedulePlots()
+        self.plots.setMinimumHeight(300)
+
+        form = QFormLayout()
+        form.addRow("Schedule", self.kind)
+        form.addRow("β_min", self.beta_start)
+        form.addRow("β_max", self.beta_end)
+        form.addRow("cosine s", self.cosine_s)
+        form.addRow("T", self.T)
+        form.addRow("Steps", self.steps)
+        form.addRow("Spacing", self.spacing)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(form)
+        layout.addWidget(self.reset)
+        layout.addWidget(self.message)
+        layout.addWidget(self.plots, 1)
+
+        self.apply = qthrottled(self._apply, timeout=THROTTLE_MS, leading=True, parent=self)
+        self.kind.currentIndexChanged.connect(self.apply)
+        self.spacing.currentIndexChanged.connect(self.apply)
+        for w in (self.beta_start, self.beta_end, self.cosine_s, self.T, self.steps):
+            w.valueChanged.connect(self.apply)
+        self.reset.clicked.connect(self._reset)
+        state.scheduleChanged.connect(self._mirror)
+        state.modelChanged.connect(self._on_model)
+        state.runStarted.connect(self._move_cursor)
+        state.stepChanged.connect(self._move_cursor)
+        state.runProgress.connect(self._move_cursor)
+        self._mirror(s)
+
+    def read(self) -> ScheduleSettings:
+        """The settings the widgets show."""
+        return ScheduleSettings(
+            name=self.kind.currentData(), num_train_steps=self.T.value(), beta_start=self.beta_start.value(),
+            beta_end=self.beta_end.value(), cosine_s=float(self.cosine_s.value()),
+            num_steps=min(self.steps.value(), self.T.value()), spacing=self.spacing.currentData(),
+        )
+
+    def _apply(self, *_: object) -> None:
+        settings = self.read()
+        try:
+            settings.build()
+        except ScheduleError as exc:
+            self.message.setText(str(exc))
+            self.message.show()
+            return
+        self.message.hide()
+        self.state.update_schedule(**asdict(settings))
+
+    def _reset(self) -> None:
+        info = self.state.model
+        train = info.model.train_schedule if info is not None else None
+        self.state.update_schedule(**asdict(ScheduleSettings.matching(train, self.state.schedule_settings.num_steps)))
+
+    # ---- mirror the state -------------------------------------------------------------------------------------
+    def _mirror(self, s: ScheduleSettings) -> None:
+        with signals_blocked(self.kind), signals_blocked(self.spacing), signals_blocked(self.cosine_s), \
+                signals_blocked(self.T), signals_blocked(self.steps):
+            self.kind.setCurrentIndex(max(self.kind.findData(s.name), 0))
+            self.spacing.setCurrentIndex(max(self.spacing.findData(s.spacing), 0))
+            self.cosine_s.setValue(s.cosine_s)
+            self.T.setValue(s.num_train_steps)
+            self.steps.setMaximum(s.num_train_steps)
+            self.steps.setValue(min(s.num_steps, s.num_train_steps))
+        self.beta_start.setValue(s.beta_start)
+        self.beta_end.setValue(s.beta_end)
+        cosine = s.name == "squaredcos_cap_v2"
+        self.cosine_s.setEnabled(cosine)
+        self.beta_start.setEnabled(not cosine)
+        self.beta_end.setEnabled(not cosine)
+        self._replot()
+
+    def _on_model(self, info: ModelInfo) -> None:
+        self.reset.setEnabled(info.model.train_schedule is not None)
+        self._replot()
+
+    def _replot(self) -> None:
+        settings = self.state.schedule_settings
+        try:
+            full, sampled = settings.full(), settings.build()
+        except ScheduleError:
+            return
+        info = self.state.model
+        if info is None:
+            train, clamped = None, np.zeros(sampled.num_steps, bool)
+        else:
+            train = info.model.train_schedule
+            clamped = np.array([info.model.model_time(float(a))[1] for a in sampled.alpha_bars], dtype=bool)
+        self.plots.set_schedules(full, sampled, train, clamped)
+        self._move_cursor()
+
+    def _move_cursor(self, *_: object) -> None:
+        schedule: Schedule | None = self.state.schedule
+        index = self.state.shown_index
+        if schedule is None or index < 0:
+            return
+        K = schedule.num_steps
+        T = int(schedule.config.get("num_steps", K))
+        self.plots.set_cursor(0.0 if index >= K else float(schedule.timesteps[K - 1 - index] + 1) / T)

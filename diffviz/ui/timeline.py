@@ -1,0 +1,153 @@
+"""The timeline: a step slider from x_T to x_0, play/pause, ±1 step, speed, loop, and the step's readouts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QStyle, QToolButton, QVBoxLayout, QWidget,
+)
+
+from .readouts import readout_html
+from .state import AppState
+
+SPEEDS = (5, 10, 30, 60, 120, 300, 1000)  # steps per second
+DEFAULT_SPEED = 30
+TICK_MS = 33
+
+
+class Timeline(QWidget):
+    """Mirrors ``state.step`` and writes it; plays by advancing the playhead, never past what is computed."""
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.playing = False
+        self._carry = 0.0  # fractional steps between ticks
+        self.timer = QTimer(self)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self._tick)
+
+        icon = self.style().standardIcon
+        self.play_button = QToolButton(toolTip="Play / pause (Space)")
+        self.back_button = QToolButton(toolTip="One step back (←)", icon=icon(QStyle.StandardPixmap.SP_MediaSeekBackward))
+        self.next_button = QToolButton(toolTip="One step on (→)", icon=icon(QStyle.StandardPixmap.SP_MediaSeekForward))
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setToolTip("Step: x_T (pure noise) on the left, the sample x_0 on the right")
+        self.speed = QComboBox(toolTip="Playback speed")
+        for s in SPEEDS:
+            self.speed.addItem(f"{s} steps/s", s)
+        self.speed.setCurrentIndex(SPEEDS.index(DEFAULT_SPEED))
+        self.loop = QCheckBox("Loop")
+        self.trails = QCheckBox("Trails")
+        self.trail_length = QSpinBox(minimum=1, maximum=200, toolTip="Trail length in steps")
+        self.segments = QCheckBox("x_t → x̂_0")
+        self.segments.setToolTip("Draw a segment from each particle to its Tweedie estimate")
+        self.readout = QLabel()
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
+
+        row = QHBoxLayout()
+        for w in (self.back_button, self.play_button, self.next_button):
+            row.addWidget(w)
+        row.addWidget(QLabel("x<sub>T</sub>"))
+        row.addWidget(self.slider, 1)
+        row.addWidget(QLabel("x<sub>0</sub>"))
+        for w in (self.speed, self.loop, self.trails, self.trail_length, self.segments):
+            row.addWidget(w)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.addLayout(row)
+        layout.addWidget(self.readout)
+
+        self.play_button.clicked.connect(self.toggle_play)
+        self.back_button.clicked.connect(lambda: self.step_by(-1))
+        self.next_button.clicked.connect(lambda: self.step_by(1))
+        self.slider.valueChanged.connect(self._on_slider)
+        self.trails.toggled.connect(lambda on: state.update_view(trails=on))
+        self.trail_length.valueChanged.connect(lambda n: state.update_view(trail_length=n))
+        self.segments.toggled.connect(lambda on: state.update_view(segments=on))
+        state.runStarted.connect(self._on_run)
+        state.runProgress.connect(self._refresh)
+        state.stepChanged.connect(self._on_step)
+        state.viewChanged.connect(self._on_view)
+        self._on_view(state.view_settings)
+        self._set_play_icon()
+
+    # ---- actions --------------------------------------------------------------------------------------------
+    def toggle_play(self) -> None:
+        if self.playing:
+            self.pause()
+        else:
+            self.play()
+
+    def play(self) -> None:
+        if self.state.step >= self.state.num_steps:
+            self.state.set_step(0)  # replay from x_T
+        self.playing, self._carry = True, 0.0
+        self.timer.start()
+        self._set_play_icon()
+
+    def pause(self) -> None:
+        self.playing = False
+        self.timer.stop()
+        self._set_play_icon()
+
+    def step_by(self, delta: int) -> None:
+        self.pause()
+        self.state.set_step(min(self.state.step + delta, max(self.state.frontier, 0)))
+
+    def _tick(self) -> None:
+        K = self.state.num_steps
+        self._carry += self.speed.currentData() * TICK_MS / 1000
+        advance, self._carry = int(self._carry), self._carry % 1
+        step = self.state.step + advance
+        if step >= K and self.state.frontier >= K:
+            if self.loop.isChecked():
+                step = 0
+            else:
+                self.state.set_step(K)
+                self.pause()
+                return
+        self.state.set_step(min(step, max(self.state.frontier, 0)))  # wait for the computation
+
+    # ---- mirror the state -------------------------------------------------------------------------------------
+    def _on_slider(self, value: int) -> None:
+        if value != self.state.step:
+            self.pause()
+            self.state.set_step(value)
+
+    def _on_run(self, _: object) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, self.state.num_steps)
+        self.slider.setValue(self.state.step)
+        self.slider.blockSignals(False)
+        self._refresh()
+
+    def _on_step(self, step: int) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setValue(step)
+        self.slider.blockSignals(False)
+        self._refresh()
+
+    def _on_view(self, settings: object) -> None:
+        for box, value in ((self.trails, settings.trails), (self.segments, settings.segments)):  # type: ignore[attr-defined]
+            box.blockSignals(True)
+            box.setChecked(value)
+            box.blockSignals(False)
+        self.trail_length.blockSignals(True)
+        self.trail_length.setValue(settings.trail_length)  # type: ignore[attr-defined]
+        self.trail_length.blockSignals(False)
+
+    def _refresh(self, *_: object) -> None:
+        traj, schedule = self.state.trajectory, self.state.schedule
+        index = self.state.shown_index
+        if traj is None or schedule is None or index < 0:
+            self.readout.setText("sampling…")
+            return
+        text = readout_html(traj, schedule, index)
+        if not traj.complete:
+            text += f" &nbsp; <i>computing: {traj.steps_done}/{traj.num_steps}</i>"
+        self.readout.setText(text)
+
+    def _set_play_icon(self) -> None:
+        pixmap = QStyle.StandardPixmap.SP_MediaPause if self.playing else QStyle.StandardPixmap.SP_MediaPlay
+        self.play_button.setIcon(self.style().standardIcon(pixmap))

@@ -1,0 +1,80 @@
+"""The four views in one GraphicsLayoutWidget (2×2, axes linked), switching between 2D and image views."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+
+from diffviz.core import Trajectory
+
+from .model_info import ModelInfo
+from .settings import ViewSettings
+from .view_base import View
+from .view_colors import BACKGROUND
+from .view_frame import Frame
+from .view_images import image_views
+from .view_particles import ParticleStyle
+from .view_points import EpsView, ScoreView, X0View, XtView
+
+
+class ViewGrid(pg.GraphicsLayoutWidget):
+    """Shows one frame of one run in all views; ``frameDrawn(index)`` after each drawn frame."""
+
+    frameDrawn = Signal(int)
+
+    def __init__(self, parent: object = None) -> None:
+        super().__init__(parent)
+        self.setBackground(BACKGROUND)
+        self.kind: str | None = None
+        self.views: list[View] = []
+        self.settings = ViewSettings()
+        self.trajectory: Trajectory | None = None
+        self.style: ParticleStyle | None = None
+        self.index = -1
+
+    def view(self, key: str) -> View:
+        return next(v for v in self.views if v.key == key)
+
+    def set_model(self, info: ModelInfo) -> None:
+        if info.kind != self.kind:
+            self._build(info.kind)
+        for v in self.views:
+            v.set_model(info)
+
+    def _build(self, kind: str) -> None:
+        self.clear()
+        self.kind = kind
+        self.views = [XtView(), ScoreView(), EpsView(), X0View()] if kind == "points" else list(image_views())
+        for i, v in enumerate(self.views):
+            self.addItem(v.plot, row=i // 2, col=i % 2)
+            v.set_view_settings(self.settings)
+            if i:  # the others follow the first in x and y; only the first locks its aspect (no feedback loop)
+                v.plot.setXLink(self.views[0].plot)
+                v.plot.setYLink(self.views[0].plot)
+            else:
+                v.plot.setAspectLocked(True)
+        self.trajectory, self.index, self.style = None, -1, None
+
+    def set_run(self, trajectory: Trajectory) -> None:
+        """A new run: particle colours from its x_T (fixed for the whole run)."""
+        style = ParticleStyle(trajectory.x[0])
+        if self.style is None or not np.array_equal(style.hue, self.style.hue):  # same seed: same colours
+            self.style = style
+            for v in self.views:
+                v.set_style(style)
+        self.trajectory, self.index = trajectory, -1
+
+    def set_view_settings(self, settings: ViewSettings) -> None:
+        self.settings = settings
+        for v in self.views:
+            v.set_view_settings(settings)
+
+    def set_frame(self, trajectory: Trajectory, index: int) -> None:
+        if trajectory is not self.trajectory:
+            self.set_run(trajectory)
+        frame = Frame(trajectory, index)
+        for v in self.views:
+            v.set_frame(frame)
+        self.index = index
+        self.frameDrawn.emit(index)

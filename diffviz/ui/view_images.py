@@ -1,0 +1,91 @@
+"""Image models: each view is a mosaic of the first particles (one ImageItem), on the same timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+
+from .model_info import ModelInfo
+from .view_base import View
+from .view_colors import lut
+from .view_frame import Frame
+
+MAX_TILES = 64
+GAP = 1
+GAP_VALUE = 40  # dark grey between tiles
+EPS_LEVELS = (-3.0, 3.0)  # ε̂ ~ N(0, I): ±3σ
+
+
+def tile(images: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
+    """(M, C, H, W) → one uint8 mosaic, (rows·(H+1)−1, cols·(W+1)−1) for C = 1, with a trailing 3 for RGB."""
+    M, C, H, W = images.shape
+    cols = int(np.ceil(np.sqrt(M)))
+    rows = int(np.ceil(M / cols))
+    lo, hi = levels
+    u8 = np.clip((images - lo) * (255.0 / max(hi - lo, 1e-12)), 0, 255).astype(np.uint8)
+    out = np.full((rows * (H + GAP) - GAP, cols * (W + GAP) - GAP, C), GAP_VALUE, dtype=np.uint8)
+    for i in range(M):
+        r, c = divmod(i, cols)
+        out[r * (H + GAP) : r * (H + GAP) + H, c * (W + GAP) : c * (W + GAP) + W] = u8[i].transpose(1, 2, 0)
+    return np.ascontiguousarray(out[..., 0] if C == 1 else out[..., :3])
+
+
+def _symmetric(values: np.ndarray, floor: float) -> tuple[float, float]:
+    m = max(float(np.percentile(np.abs(values), 99.5)), floor)
+    return -m, m
+
+
+class ImageGridView(View):
+    """One quantity of the frame as a mosaic; ``levels(values, info)`` picks the grey range of each frame."""
+
+    def __init__(
+        self, key: str, title: str, values: Callable[[Frame], np.ndarray],
+        levels: Callable[[np.ndarray, tuple[float, float]], tuple[float, float]], colormap: str | None = None,
+    ) -> None:
+        self.key, self.title = key, title
+        super().__init__()
+        self.values, self.levels_of = values, levels
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.colormap = colormap
+        self.plot.addItem(self.image)
+        self.plot.hideAxis("left")
+        self.plot.hideAxis("bottom")
+        self.vb.invertY(True)
+        self.data_range = (-1.0, 1.0)
+        self.levels = self.data_range
+
+    def set_model(self, info: ModelInfo) -> None:
+        self.data_range = info.data_range or (-1.0, 1.0)
+        grey = tuple(info.model.data_shape)[0] == 1  # a lookup table colours one-channel images only
+        self.image.setLookupTable(lut(self.colormap) if self.colormap and grey else None)
+
+    def set_frame(self, frame: Frame) -> None:
+        super().set_frame(frame)
+        shape = frame.trajectory.data_shape
+        flat = self.values(frame)[:MAX_TILES]
+        images = flat.reshape(len(flat), *shape)
+        self.levels = self.levels_of(images, self.data_range)
+        first = self.image.image is None
+        self.image.setImage(tile(images, self.levels), autoLevels=False, levels=(0, 255))
+        if first:
+            self.vb.autoRange(padding=0.02)
+        n = frame.trajectory.num_particles
+        count = f"first {len(flat)} of {n}" if n > len(flat) else f"{n}"
+        self.plot.setTitle(f"{self.title} &nbsp; ({count}; grey {self.levels[0]:.2g} … {self.levels[1]:.2g})")
+
+
+def image_views() -> list[ImageGridView]:
+    """x_t, the score as an image, ε̂ and x̂_0, in the order of the 2D views."""
+
+    def x_levels(v: np.ndarray, data_range: tuple[float, float]) -> tuple[float, float]:
+        return _symmetric(v, max(abs(data_range[0]), abs(data_range[1])))
+
+    return [
+        ImageGridView("x_t", "x<sub>t</sub>", lambda f: f.x, x_levels),
+        ImageGridView("score", "score s<sub>θ</sub>(x<sub>t</sub>, t)", lambda f: f.score,
+                      lambda v, r: _symmetric(v, 1e-6), colormap="CET-D1A"),
+        ImageGridView("eps", "noise estimate ε̂", lambda f: f.eps, lambda v, r: EPS_LEVELS),
+        ImageGridView("x0", "Tweedie x̂<sub>0</sub>", lambda f: f.x0, lambda v, r: r),
+    ]

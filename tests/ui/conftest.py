@@ -1,0 +1,37 @@
+"""The real window on the real default model, with settings in a temporary file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QThreadPool
+
+from diffviz.ui.main_window import MainWindow
+from diffviz.ui.model_info import default_model_spec
+from diffviz.ui.settings_store import SettingsStore
+
+from ui_helpers import wait_finished
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SettingsStore:
+    return SettingsStore(tmp_path / "diffviz.ini")
+
+
+def make_window(qtbot, store: SettingsStore | None) -> MainWindow:  # type: ignore[no-untyped-def]
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window.resize(1100, 760)
+    window.show()
+    return window
+
+
+@pytest.fixture
+def window(qtbot, store: SettingsStore):  # type: ignore[no-untyped-def]
+    """The window, opened on the default model, after its first run has finished."""
+    w = make_window(qtbot, store)
+    wait_finished(qtbot, w, lambda: w.open_model(default_model_spec()))
+    yield w
+    assert w.shutdown(), "a sampling thread was still running"
+    assert QThreadPool.globalInstance().activeThreadCount() == 0
