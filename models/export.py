@@ -1,0 +1,145 @@
+"""ONNX export under the diffviz model contract (docs/model-format.md): inputs ``x`` and ``t`` (int64 step index)
+with a dynamic batch axis, one float32 output, ``diffviz.*`` metadata; checked by ``onnx.checker`` and against
+torch through ONNX Runtime before anything is written."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import warnings
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+import torch
+
+from diffviz.core.schedule import Schedule
+
+from .files import atomic_write
+
+OPSET = 18
+CONTRACT_VERSION = "1"
+ATOL = 1e-4
+OUTPUT_NAME = "out"
+
+
+class ExportError(RuntimeError):
+    """The exported graph fails the ONNX checker or disagrees with torch."""
+
+
+def contract_metadata(
+    *, prediction_type: str, schedule: Schedule, data: str | None = None,
+    data_range: tuple[float, float] | None = None, clip_sample: bool = False, name: str | None = None,
+    description: str | None = None,
+) -> dict[str, str]:
+    """The ``diffviz.*`` metadata of a model trained on a named ``schedule`` (``Schedule.from_name``)."""
+    cfg = schedule.config
+    if cfg.get("name") == "custom" or "subsample" in cfg or cfg.get("rescale"):
+        raise ValueError("the contract records named schedules only (linear, scaled_linear, …), not custom β")
+    meta = {
+        "diffviz.contract_version": CONTRACT_VERSION,
+        "diffviz.prediction_type": prediction_type,
+        "diffviz.num_train_timesteps": str(schedule.num_steps),
+        "diffviz.beta_schedule": str(cfg["name"]),
+        "diffviz.beta_start": repr(float(cfg["beta_start"])),
+        "diffviz.beta_end": repr(float(cfg["beta_end"])),
+        "diffviz.time_input": "index",
+        "diffviz.clip_sample": "true" if clip_sample else "false",
+    }
+    if data is not None:
+        meta["diffviz.data"] = data
+    if data_range is not None:
+        meta["diffviz.data_range"] = f"{data_range[0]:g},{data_range[1]:g}"
+    if name is not None:
+        meta["diffviz.name"] = name
+    if description is not None:
+        meta["diffviz.description"] = description
+    return meta
+
+
+@contextlib.contextmanager
+def _quiet_exporter() -> Iterator[None]:
+    """The dynamo exporter logs optional-package notices and deprecation warnings that say nothing to users."""
+    logger = logging.getLogger("torch.onnx")
+    old = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(old)
+
+
+def to_onnx(module: torch.nn.Module, example_x: torch.Tensor, metadata: Mapping[str, str]) -> Any:
+    """Trace ``module(x, t)`` with the dynamo exporter (explicit ``dynamo=True``, opset 18); returns the
+    ModelProto with a dynamic batch axis ``N`` on ``x``, ``t`` and the output, and ``metadata`` attached."""
+    import onnx
+
+    module = module.eval()
+    n = max(int(example_x.shape[0]), 2)  # a batch of 1 would be specialised to a constant
+    x = example_x[:1].expand(n, *example_x.shape[1:]).contiguous()
+    t = torch.zeros(n, dtype=torch.int64)
+    batch = torch.export.Dim("N", min=1, max=1 << 30)
+    with _quiet_exporter(), torch.no_grad():
+        program = torch.onnx.export(
+            module, (x, t), dynamo=True, opset_version=OPSET, input_names=["x", "t"], output_names=[OUTPUT_NAME],
+            dynamic_shapes={"x": {0: batch}, "t": {0: batch}}, optimize=True, verbose=False,
+        )
+    proto = program.model_proto
+    if len(proto.graph.initializer) and any(
+            init.data_location == onnx.TensorProto.EXTERNAL for init in proto.graph.initializer):
+        raise ExportError("the exporter put weights in an external file; the contract needs one self-contained file")
+    del proto.metadata_props[:]
+    for key, value in metadata.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, str(value)
+    try:
+        onnx.checker.check_model(proto, full_check=True)
+    except onnx.checker.ValidationError as e:
+        raise ExportError(f"the exported graph fails onnx.checker: {e}") from None
+    return proto
+
+
+def compare_with_torch(
+    module: torch.nn.Module, model_bytes: bytes, sample_shape: tuple[int, ...], num_train_timesteps: int, *,
+    batches: tuple[int, ...] = (1, 5, 64), seed: int = 0,
+) -> float:
+    """Largest |ONNX Runtime − torch| over random inputs x ~ N(0, I) and t ~ U{0..T−1}, at several batch sizes
+    (which also proves the batch axis is dynamic)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    session = ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(seed)
+    worst = 0.0
+    for n in batches:
+        x = rng.standard_normal((n, *sample_shape)).astype(np.float32)
+        t = rng.integers(0, num_train_timesteps, n).astype(np.int64)
+        (got,) = session.run(None, {"x": x, "t": t})
+        with torch.no_grad():
+            want = module(torch.from_numpy(x), torch.from_numpy(t)).numpy()
+        if got.shape != want.shape or got.dtype != np.float32:
+            raise ExportError(f"ONNX output {got.dtype}{got.shape} ≠ torch output float32{want.shape} at batch {n}")
+        worst = max(worst, float(np.max(np.abs(got - want))))
+    return worst
+
+
+def export_onnx(
+    module: torch.nn.Module, path: str | os.PathLike[str], example_x: torch.Tensor, metadata: Mapping[str, str],
+    *, atol: float = ATOL, batches: tuple[int, ...] = (1, 5, 64),
+) -> float:
+    """Export, check, compare with torch (max abs diff ≤ ``atol``) and only then write ``path`` atomically.
+
+    Returns the measured max abs difference.
+    """
+    proto = to_onnx(module, example_x, metadata)
+    data = proto.SerializeToString()
+    T = int(metadata.get("diffviz.num_train_timesteps", 1000))
+    diff = compare_with_torch(module, data, tuple(example_x.shape[1:]), T, batches=batches)
+    if not diff <= atol:
+        raise ExportError(f"ONNX Runtime and torch disagree by {diff:.3g} (> {atol:g}) on random inputs")
+    atomic_write(path, data)
+    return diff
