@@ -20,7 +20,7 @@ from .errors import (
 )
 from .metadata import as_dict, parse_metadata
 from .providers import create_session
-from .runner import SessionRunner
+from .runner import CPU_VECTOR_ROWS, SessionRunner
 
 PROBE_N = 4
 PROBE_SEED = 0
@@ -95,7 +95,9 @@ class OnnxDenoiser:
             self.notices.append(f"fixed batch size {self.batch_size}: runs in chunks of {self.batch_size}, "
                                 f"the last one padded")
         self._time = NoiseLevelTime(self.train_schedule, self.time_input)
-        self._runner = SessionRunner(session, signature.output_name, signature.t_dtype, self.batch_size)
+        vectors_on_cpu = self.provider == "CPUExecutionProvider" and len(self.data_shape) == 1
+        self._runner = SessionRunner(session, signature.output_name, signature.t_dtype, self.batch_size,
+                                     max_rows=CPU_VECTOR_ROWS if vectors_on_cpu else None)
         self._probe(signature.output_name)
 
     def _probe(self, output_name: str) -> None:

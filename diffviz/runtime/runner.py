@@ -5,6 +5,9 @@
   the output lands in a preallocated device tensor, and the [N] time tensor of each t value stays on the device.
   The sampler math runs in numpy on the host, so x goes in and the result comes out once per call.
 - A fixed batch size B (a number in the graph) is served in chunks of B, the last one padded with zeros.
+- Vector models on CPU are fed at most ``CPU_VECTOR_ROWS`` rows per call: an MLP's activations for more rows
+  spill out of the L2 cache and the model runs ~1.6× slower per row (benchmarks/bench_engine.py). Image models
+  showed no such effect and run whole.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from .contract import T_DTYPES
 
 _MAX_SHAPES = 4  # a step evaluates at N and N + grid points; keep a few shapes' buffers
 _MAX_TIMES = 4096  # time tensors cached per shape (more than any schedule's steps)
+CPU_VECTOR_ROWS = 2048
 
 
 @dataclass
@@ -38,20 +42,30 @@ class SessionRunner:
 
     def __init__(
         self, session: ort.InferenceSession, output_name: str, t_dtype: str, batch_size: int | None,
-        *, io_binding: bool | None = None,
+        *, io_binding: bool | None = None, max_rows: int | None = None,
     ) -> None:
         self.session, self.output_name = session, output_name
         self.t_dtype = T_DTYPES[t_dtype]
         self.batch_size = batch_size
         self.device = "cuda" if session.get_providers()[0] == "CUDAExecutionProvider" else "cpu"
         self.io_binding = self.device == "cuda" if io_binding is None else io_binding
+        self.max_rows = max_rows
         self._buffers: OrderedDict[tuple[int, ...], _Buffers] = OrderedDict()
         self._lock = threading.Lock()  # the bound buffers are shared: one bound call at a time
 
     def __call__(self, x: np.ndarray, t: float) -> np.ndarray:
         x = np.ascontiguousarray(x, dtype=np.float32)
         B = self.batch_size
-        if B is None or len(x) == B:
+        if B is None:
+            rows = self.max_rows
+            if rows is None or len(x) <= rows:
+                return self._run(x, t)
+            out = np.empty_like(x)
+            bounds = np.linspace(0, len(x), -(-len(x) // rows) + 1).astype(int)  # equal chunks of ≤ rows
+            for a, b in zip(bounds[:-1], bounds[1:]):
+                out[a:b] = self._run(x[a:b], t)
+            return out
+        if len(x) == B:
             return self._run(x, t)
         out = np.empty_like(x)
         for s in range(0, len(x), B):

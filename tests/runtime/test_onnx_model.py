@@ -151,3 +151,14 @@ def test_protocol(echo_onnx: Path) -> None:
     model = OnnxDenoiser(echo_onnx)
     assert isinstance(model, diffviz.core.Denoiser)
     assert load_model(model) is model
+
+
+def test_large_vector_batches_run_in_chunks_with_the_same_result(tmp_path: Path) -> None:
+    model = OnnxDenoiser(om.gaussian_eps_model(tmp_path / "g.onnx", np.linspace(0.99, 0.01, 100), 0.5,
+                                               om.schedule_metadata(T=100)))
+    if model.provider == "CPUExecutionProvider":
+        assert model._runner.max_rows == 2048
+    whole = SessionRunner(model.session, "out", "int64", None)
+    for n in (2048, 5000, 2 * 2048 + 1):
+        x = RNG.standard_normal((n, 2)).astype(np.float32)
+        np.testing.assert_array_equal(model(x, 30), whole(x, 30))
