@@ -55,7 +55,7 @@ class SchedulePanel(QWidget):
         self.message.setWordWrap(True)
         self.message.hide()
         self.plots = SchedulePlots()
-        self.plots.setMinimumHeight(300)
+        self.plots.setMinimumHeight(180)
 
         form = QFormLayout()
         form.addRow("Schedule", self.kind)

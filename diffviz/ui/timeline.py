@@ -69,6 +69,7 @@ class Timeline(QWidget):
         state.runProgress.connect(self._refresh)
         state.stepChanged.connect(self._on_step)
         state.viewChanged.connect(self._on_view)
+        state.modelChanged.connect(self._on_model)
         self._on_view(state.view_settings)
         self._set_play_icon()
 
@@ -127,6 +128,11 @@ class Timeline(QWidget):
         self.slider.setValue(step)
         self.slider.blockSignals(False)
         self._refresh()
+
+    def _on_model(self, info: object) -> None:
+        points = not info.is_image  # type: ignore[attr-defined]
+        for w in (self.trails, self.trail_length, self.segments):  # 2D layers only
+            w.setEnabled(points)
 
     def _on_view(self, settings: object) -> None:
         for box, value in ((self.trails, settings.trails), (self.segments, settings.segments)):  # type: ignore[attr-defined]

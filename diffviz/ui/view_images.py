@@ -18,18 +18,27 @@ GAP_VALUE = 40  # dark grey between tiles
 EPS_LEVELS = (-3.0, 3.0)  # ε̂ ~ N(0, I): ±3σ
 
 
-def tile(images: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
-    """(M, C, H, W) → one uint8 mosaic, (rows·(H+1)−1, cols·(W+1)−1) for C = 1, with a trailing 3 for RGB."""
+def tile(images: np.ndarray, levels: tuple[float, float], lut: np.ndarray | None = None) -> np.ndarray:
+    """(M, C, H, W) → one uint8 mosaic with 1-pixel dark gaps, rows·(H+1)−1 by cols·(W+1)−1.
+
+    Grey images give a 2-D mosaic, or RGBA through ``lut`` (256 × 4); RGB images give (…, 3).
+    """
     M, C, H, W = images.shape
     cols = int(np.ceil(np.sqrt(M)))
     rows = int(np.ceil(M / cols))
     lo, hi = levels
-    u8 = np.clip((images - lo) * (255.0 / max(hi - lo, 1e-12)), 0, 255).astype(np.uint8)
-    out = np.full((rows * (H + GAP) - GAP, cols * (W + GAP) - GAP, C), GAP_VALUE, dtype=np.uint8)
+    u8 = np.clip((images - lo) * (255.0 / max(hi - lo, 1e-12)), 0, 255).astype(np.uint8).transpose(0, 2, 3, 1)
+    if C == 1:
+        u8 = u8[..., 0] if lut is None else lut[u8[..., 0]]
+    else:
+        u8 = u8[..., :3]
+    out = np.full((rows * (H + GAP) - GAP, cols * (W + GAP) - GAP, *u8.shape[3:]), GAP_VALUE, dtype=np.uint8)
+    if out.ndim == 3 and out.shape[2] == 4:
+        out[..., 3] = 255
     for i in range(M):
         r, c = divmod(i, cols)
-        out[r * (H + GAP) : r * (H + GAP) + H, c * (W + GAP) : c * (W + GAP) + W] = u8[i].transpose(1, 2, 0)
-    return np.ascontiguousarray(out[..., 0] if C == 1 else out[..., :3])
+        out[r * (H + GAP) : r * (H + GAP) + H, c * (W + GAP) : c * (W + GAP) + W] = u8[i]
+    return np.ascontiguousarray(out)
 
 
 def _symmetric(values: np.ndarray, floor: float) -> tuple[float, float]:
@@ -49,6 +58,7 @@ class ImageGridView(View):
         self.values, self.levels_of = values, levels
         self.image = pg.ImageItem(axisOrder="row-major")
         self.colormap = colormap
+        self.lut: np.ndarray | None = None
         self.plot.addItem(self.image)
         self.plot.hideAxis("left")
         self.plot.hideAxis("bottom")
@@ -59,7 +69,7 @@ class ImageGridView(View):
     def set_model(self, info: ModelInfo) -> None:
         self.data_range = info.data_range or (-1.0, 1.0)
         grey = tuple(info.model.data_shape)[0] == 1  # a lookup table colours one-channel images only
-        self.image.setLookupTable(lut(self.colormap) if self.colormap and grey else None)
+        self.lut = lut(self.colormap) if self.colormap and grey else None
 
     def set_frame(self, frame: Frame) -> None:
         super().set_frame(frame)
@@ -68,12 +78,12 @@ class ImageGridView(View):
         images = flat.reshape(len(flat), *shape)
         self.levels = self.levels_of(images, self.data_range)
         first = self.image.image is None
-        self.image.setImage(tile(images, self.levels), autoLevels=False, levels=(0, 255))
+        self.image.setImage(tile(images, self.levels, self.lut), autoLevels=False, levels=(0, 255))
         if first:
             self.vb.autoRange(padding=0.02)
         n = frame.trajectory.num_particles
         count = f"first {len(flat)} of {n}" if n > len(flat) else f"{n}"
-        self.plot.setTitle(f"{self.title} &nbsp; ({count}; grey {self.levels[0]:.2g} … {self.levels[1]:.2g})")
+        self.plot.setTitle(f"{self.title} &nbsp; ({count}; range {self.levels[0]:.2g} … {self.levels[1]:.2g})")
 
 
 def image_views() -> list[ImageGridView]:
