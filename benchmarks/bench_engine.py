@@ -50,6 +50,8 @@ def build_mlp() -> Any:
     from torch.nn import functional as F
 
     class TimeMLP(nn.Module):
+        freqs: torch.Tensor
+
         def __init__(self) -> None:
             super().__init__()
             half = EMB // 2
@@ -93,7 +95,7 @@ def export(module: Any, path: Path) -> Path:
     return path
 
 
-def seconds(fn: Callable[[], Any], min_time: float = 0.2, min_reps: int = 3) -> float:
+def seconds(fn: Callable[[], Any], min_time: float = 0.3, min_reps: int = 5) -> float:
     """Best seconds per call over enough repetitions to fill ``min_time`` (after one warm-up call).
 
     The minimum, as ``timeit`` advises: background load only ever adds time, so the fastest call is the closest
@@ -148,23 +150,25 @@ def ort_variants(path: Path, n: int, threads: int) -> list[tuple[str, float]]:
     x = np.random.default_rng(0).standard_normal((n, DIM), dtype=np.float32)
     t = np.full(n, 500, dtype=np.int64)
     results = []
+    # (label, allow_spinning, optimization level, threads (0: ORT's default), IOBinding)
     configs = [
-        ("diffviz settings (ENABLE_ALL, no spinning)", dict(spin="0", level="ALL", threads=threads, bind=False)),
-        ("  + IOBinding, output into a preallocated array", dict(spin="0", level="ALL", threads=threads, bind=True)),
-        ("  spinning threads", dict(spin="1", level="ALL", threads=threads, bind=False)),
-        ("  1 thread", dict(spin="0", level="ALL", threads=1, bind=False)),
-        ("  ENABLE_BASIC optimizations only", dict(spin="0", level="BASIC", threads=threads, bind=False)),
-        ("  optimizations off", dict(spin="0", level="DISABLE", threads=threads, bind=False)),
+        ("one run, diffviz's options (ENABLE_ALL, no spin)", "0", "ALL", threads, False),
+        ("  + IOBinding, output into a preallocated array", "0", "ALL", threads, True),
+        ("  spinning threads", "1", "ALL", threads, False),
+        ("  1 thread", "0", "ALL", 1, False),
+        ("  ORT default threads (one per core)", "0", "ALL", 0, False),
+        ("  ENABLE_BASIC optimizations only", "0", "BASIC", threads, False),
+        ("  optimizations off", "0", "DISABLE", threads, False),
     ]
     levels = {"ALL": ort.GraphOptimizationLevel.ORT_ENABLE_ALL, "BASIC": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
               "DISABLE": ort.GraphOptimizationLevel.ORT_DISABLE_ALL}
-    for label, c in configs:
+    for label, spin, level, n_threads, bind in configs:
         so = ort.SessionOptions()
-        so.graph_optimization_level = levels[c["level"]]  # type: ignore[index]
-        so.intra_op_num_threads = int(c["threads"])  # type: ignore[arg-type]
-        so.add_session_config_entry("session.intra_op.allow_spinning", str(c["spin"]))
+        so.graph_optimization_level = levels[level]
+        so.intra_op_num_threads = n_threads
+        so.add_session_config_entry("session.intra_op.allow_spinning", spin)
         session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-        if c["bind"]:
+        if bind:
             binding = session.io_binding()
             binding.bind_cpu_input("x", x)
             binding.bind_cpu_input("t", t)
@@ -180,7 +184,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--steps", type=int, default=50, help="DDPM steps per timed run (default 50)")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved measurement rounds (default 3)")
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved measurement rounds (default 4)")
     parser.add_argument("--threads", type=int, help="threads for numpy, torch and ORT alike (default: torch's)")
     parser.add_argument("--quick", action="store_true", help="one round, 10 steps, no tuning table")
     args = parser.parse_args()
@@ -190,7 +194,8 @@ def main() -> int:
     import onnxruntime as ort
     import torch
 
-    from diffviz.runtime import load_model
+    from diffviz.runtime import OnnxDenoiser
+    from diffviz.runtime.runner import CPU_VECTOR_ROWS
 
     threads = args.threads or torch.get_num_threads()
     torch.set_num_threads(threads)
@@ -205,13 +210,14 @@ def main() -> int:
     module = build_mlp()
     with tempfile.TemporaryDirectory() as tmp:
         path = export(module, Path(tmp) / "bench_mlp.onnx")
-        model = load_model(path)
+        model = OnnxDenoiser(path)
         print(f"diffviz engine benchmark — MLP {DIM}→{HIDDEN}×{DEPTH}→{DIM}, {EMB}-dim time embedding per layer, "
               f"{model_flops(1) / 1e3:.1f} kFLOP per sample")
         print(f"onnxruntime {ort.__version__} on {model.provider}; torch {torch.__version__}; numpy {np.__version__}; "
               f"{threads} threads; {os.cpu_count()} CPUs; load average {load:.2f} at start")
         if load > 0.5:
-            print("warning: other processes are running; figures are lower and noisier than on an idle machine")
+            print("warning: other processes are running; figures are lower and noisier than on an idle machine, "
+                  "and multi-threaded torch (OpenMP barriers) suffers most: --threads 1 gives steadier ratios")
         rows = []
         for n in args.sizes:
             rng = np.random.default_rng(0)
@@ -248,7 +254,7 @@ def main() -> int:
               f"{'torch':>5} | {'particle-steps/s  outside':>24}")
         for n, np_mm, t_mm, best, ort_s, ort_rate, t_s, t_rate, pps, outside in rows:
             print(f"{n:>8} | {np_mm:6.1f} {t_mm:6.1f} {best:6.1f} | {ort_s * 1e3:7.3f} {ort_rate:6.1f} "
-                  f"{100 * ort_rate / best:3.0f}% | {t_s * 1e3:7.3f} {t_rate:6.1f}     | {t_s / ort_s:5.2f} | "
+                  f"{100 * ort_rate / best:3.0f}% | {t_s * 1e3:7.3f} {t_rate:6.1f}     | {t_s / ort_s:5.3g} | "
                   f"{pps:14.3g} {100 * outside:7.1f}%")
         at_10k = [r for r in rows if r[0] == 10_000]
         if at_10k:
@@ -261,6 +267,10 @@ def main() -> int:
         if not args.quick and model.provider == "CPUExecutionProvider":
             n = 10_000
             print(f"\nORT session variants at N = {n:,} (ms per call, GFLOP/s):")
+            x = np.random.default_rng(0).standard_normal((n, DIM), dtype=np.float32)
+            chunked = seconds(lambda: model(x, 500.0))
+            label = f"diffviz OnnxDenoiser (CPU chunks of ≤ {CPU_VECTOR_ROWS} rows)"
+            print(f"  {label:<48} {chunked * 1e3:7.3f} ms  {model_flops(n) / chunked / 1e9:6.1f}")
             for label, sec in ort_variants(path, n, threads):
                 print(f"  {label:<48} {sec * 1e3:7.3f} ms  {model_flops(n) / sec / 1e9:6.1f}")
     return 0

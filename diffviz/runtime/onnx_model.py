@@ -105,7 +105,7 @@ class OnnxDenoiser:
         n = self.batch_size or PROBE_N
         x = np.random.default_rng(PROBE_SEED).standard_normal((n, *self.data_shape), dtype=np.float32)
         t_mid = (self.train_schedule.num_steps - 1) / 2
-        t = np.full(n, round(t_mid) if self.t_dtype == "int64" else t_mid, dtype=self._runner.t_dtype)
+        t = np.full(n, round(t_mid) if self.time_input == "index" else t_mid, dtype=self._runner.t_dtype)
         try:
             out = np.asarray(self.session.run([output_name], {"x": x, "t": t})[0])
         except Exception as exc:

@@ -6,7 +6,7 @@
   The sampler math runs in numpy on the host, so x goes in and the result comes out once per call.
 - A fixed batch size B (a number in the graph) is served in chunks of B, the last one padded with zeros.
 - Vector models on CPU are fed at most ``CPU_VECTOR_ROWS`` rows per call: an MLP's activations for more rows
-  spill out of the L2 cache and the model runs ~1.6× slower per row (benchmarks/bench_engine.py). Image models
+  spill out of the L2 cache and the model runs up to ~1.5× slower per row (benchmarks/bench_engine.py). Image models
   showed no such effect and run whole.
 """
 
