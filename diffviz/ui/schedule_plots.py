@@ -41,7 +41,6 @@ class SchedulePlots(pg.GraphicsLayoutWidget):
             plot.setLabel("left", label, color=TEXT)
             plot.getAxis("left").setWidth(52)
             plot.getAxis("left").enableAutoSIPrefix(False)
-            plot.showGrid(x=True, y=True, alpha=0.15)
             if row:
                 plot.setXLink(self.plots["beta"])
             if row < len(labels) - 1:

@@ -1,0 +1,155 @@
+"""GUI speed: ms per frame of the four views, and slider-to-first-frame latency of the real window.
+
+    python benchmarks/bench_gui.py            # QT_QPA_PLATFORM=offscreen is set if unset
+
+1. Frame time: set the data of all four views (x_t with trails, score field on a 32×32 grid, ε̂, x̂_0) for one step
+   and render the grid offscreen (``QWidget.grab``), at 1k, 10k and 100k particles. Baseline, measured in the same
+   run: four plain ``ScatterPlotItem``s re-filled with ``setData`` (pyqtgraph's straightforward way), same layout.
+2. Latency: in the real window on the default model with its default 2000 particles, move the β_max slider and
+   time until the first frame of the new run has been set and rendered.
+
+Targets (the issue): ≤ 16 ms at 10k, ≤ 33 ms at 100k, ≤ 150 ms slider to first frame.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pyqtgraph as pg  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from diffviz.core import GaussianMixture, SamplingRun, Schedule, Trajectory  # noqa: E402
+from diffviz.ui.app import application, teardown, wait_until  # noqa: E402
+from diffviz.ui.main_window import MainWindow  # noqa: E402
+from diffviz.ui.model_info import default_model_spec, describe  # noqa: E402
+from diffviz.ui.view_grid import ViewGrid  # noqa: E402
+from diffviz.ui.view_particles import SPLAT_ABOVE  # noqa: E402
+
+SIZES = (1_000, 10_000, 100_000)
+GRID_SIZE = (900, 700)  # about the views' area in a 1280×800 window
+STEPS = 8
+
+
+def trajectory(n: int) -> Trajectory:
+    run = SamplingRun(GaussianMixture.eight_gaussians(), Schedule.from_name("linear", 1000).subsample(STEPS),
+                      "ddpm", n=n, seed=0, field_grid=32)
+    for _ in run:
+        pass
+    return run.trajectory
+
+
+def time_frames(draw, frames: int) -> float:  # type: ignore[no-untyped-def]
+    """Median ms of ``draw(k)`` over ``frames`` frames (after one warm-up frame)."""
+    draw(0)
+    times = []
+    for i in range(frames):
+        t0 = time.perf_counter()
+        draw(1 + i % STEPS)
+        times.append(1e3 * (time.perf_counter() - t0))
+    return statistics.median(times)
+
+
+def diffviz_frame_ms(traj: Trajectory, frames: int) -> float:
+    grid = ViewGrid()
+    grid.resize(*GRID_SIZE)
+    grid.show()
+    grid.set_model(describe(GaussianMixture.eight_gaussians(), "analytic:8gaussians"))
+
+    def draw(k: int) -> None:
+        grid.set_frame(traj, k)
+        grid.grab()
+
+    ms = time_frames(draw, frames)
+    grid.close()
+    grid.deleteLater()
+    QApplication.processEvents()
+    return ms
+
+
+def baseline_frame_ms(traj: Trajectory, frames: int) -> float:
+    """Four plain ScatterPlotItems, re-filled with setData each frame (one brush: the cheapest plain use)."""
+    widget = pg.GraphicsLayoutWidget()
+    widget.resize(*GRID_SIZE)
+    widget.show()
+    items = []
+    for i in range(4):
+        plot = widget.addPlot(row=i // 2, col=i % 2)
+        plot.setRange(xRange=(-4, 4), yRange=(-4, 4))
+        item = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(90, 180, 255))
+        plot.addItem(item)
+        items.append(item)
+
+    def draw(k: int) -> None:
+        for item, data in zip(items, (traj.x[k], traj.x[k], traj.eps_hat[k - 1], traj.x0_hat_at(k - 1))):
+            item.setData(pos=data)
+        widget.grab()
+
+    ms = time_frames(draw, frames)
+    widget.close()
+    widget.deleteLater()
+    QApplication.processEvents()
+    return ms
+
+
+def slider_latency_ms(repeats: int) -> tuple[list[float], str, float]:
+    window = MainWindow(store=None)
+    window.resize(1280, 800)
+    window.show()
+    window.open_model(default_model_spec())
+    state = window.state
+    wait_until(lambda: state.trajectory is not None and state.trajectory.complete, 120_000)
+    latencies: list[float] = []
+    shown: dict[str, float] = {}
+
+    def on_frame(_: int) -> None:
+        if "t" not in shown and window.grid.trajectory is not before[0]:
+            window.grid.grab()  # render it
+            shown["t"] = time.perf_counter()
+
+    window.grid.frameDrawn.connect(on_frame)
+    before: list[object] = [None]
+    for i in range(repeats):
+        wait_until(lambda: state.trajectory.complete, 120_000)
+        QApplication.processEvents()
+        time.sleep(0.06)  # let the slider's throttle window pass: each move is a fresh drag
+        QApplication.processEvents()
+        before[0], shown.clear()
+        before[0] = state.trajectory
+        beta = 0.015 + 0.002 * (i % 8)
+        t0 = time.perf_counter()
+        window.schedule_panel.beta_end.slider.setValue(math.log10(beta))
+        wait_until(lambda: "t" in shown, 10_000)
+        latencies.append(1e3 * (shown["t"] - t0))
+    ms_per_step = state.ms_per_step
+    name = state.model.name if state.model else "?"
+    teardown(window)
+    return latencies, name, ms_per_step
+
+
+def main() -> int:
+    application()
+    print(f"frame time: set data + render, four views, 32×32 field, grid {GRID_SIZE[0]}×{GRID_SIZE[1]} px "
+          f"(splatting above {SPLAT_ABOVE} particles)")
+    print(f"{'particles':>10} {'diffviz ms':>11} {'plain scatter ms':>17} {'speed-up':>9} {'target':>7}")
+    for n in SIZES:
+        traj = trajectory(n)
+        ours = diffviz_frame_ms(traj, 20)
+        base = baseline_frame_ms(traj, 20 if n <= 10_000 else 4)
+        target = {10_000: "16", 100_000: "33"}.get(n, "-")
+        print(f"{n:>10} {ours:>11.1f} {base:>17.1f} {base / ours:>8.1f}× {target:>7}", flush=True)
+    latencies, name, ms_step = slider_latency_ms(10)
+    print(f"\nslider → first frame (rendered), window 1280×800, model {name}, 2000 particles, "
+          f"{ms_step:.2f} ms/step: median {statistics.median(latencies):.0f} ms, max {max(latencies):.0f} ms "
+          f"(target 150 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
