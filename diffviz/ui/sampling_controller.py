@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from superqt.utils import GeneratorWorker
 
@@ -22,6 +23,15 @@ from .noise_lock import locked_noise, locked_x_T
 from .state import AppState
 
 REPORT_EVERY_S = 0.010  # at most ~100 progress events per second reach the GUI thread
+MAX_RUN_BYTES = 2 * 1024**3  # x and ε̂ of every step are kept: refuse runs that would not fit comfortably
+
+
+def check_run_size(n: int, num_steps: int, shape: tuple[int, ...]) -> None:
+    """Refuse, with the numbers, a run whose recorded arrays would take more than MAX_RUN_BYTES."""
+    size = (2 * num_steps + 1) * n * int(np.prod(shape)) * 4
+    if size > MAX_RUN_BYTES:
+        raise MemoryError(f"{n} particles × {num_steps} steps would record {size / 1024**3:.1f} GiB "
+                          f"(limit {MAX_RUN_BYTES / 1024**3:.0f} GiB); use fewer particles or fewer steps")
 
 
 def _iterate(run: SamplingRun, run_id: int) -> Iterator[tuple[int, str, Any] | None]:
@@ -81,6 +91,7 @@ class SamplingController(QObject):
             schedule = self.state.schedule_settings.build()
             clip = max(abs(v) for v in info.data_range) if info.data_range else 1.0
             options = ss.options(clip)
+            check_run_size(ss.n, schedule.num_steps, tuple(info.model.data_shape))
             x_T = noise = None
             if ss.same_noise:
                 shape = tuple(info.model.data_shape)

@@ -205,3 +205,14 @@ def test_the_seed_is_frozen_while_the_noise_is_locked(window: MainWindow) -> Non
     panel.same_noise.setChecked(True)
     panel.apply.flush()
     assert window.state.sampler_settings.same_noise and not panel.seed.isEnabled()
+
+
+def test_a_run_too_large_to_record_is_refused_with_its_size(qtbot, window: MainWindow) -> None:
+    previous = window.state.trajectory
+    with qtbot.waitSignal(window.errorShown, timeout=5000) as blocker:
+        window.state.update_schedule(num_steps=1000)
+        window.state.update_sampler(n=200_000)
+    assert "200000 particles × 1000 steps" in blocker.args[1] and "GiB" in blocker.args[1]
+    assert not window.controller.running
+    traj = wait_finished(qtbot, window, lambda: window.state.update_sampler(n=500))  # and it recovers
+    assert traj.num_particles == 500 and previous is not traj
