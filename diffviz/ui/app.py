@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from importlib import resources
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from .main_window import MainWindow
@@ -48,6 +50,9 @@ def application() -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("diffviz")
     app.setOrganizationName("diffviz")
+    icon = resources.files("diffviz.assets") / "icons" / "diffviz.svg"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))  # type: ignore[attr-defined]
     return app  # type: ignore[return-value]
 
 
