@@ -60,6 +60,7 @@ class SchedulePlots(pg.GraphicsLayoutWidget):
         legend.setParentItem(self.plots["alpha_bar"].vb)
         legend.addItem(self.user["alpha_bar"], "sampling")
         legend.addItem(self.train["alpha_bar"], "model's training")
+        self._train_in_legend = True
         self.steps = {key: pg.ScatterPlotItem(size=4, pen=None) for key in ("alpha_bar", "log_snr")}
         for key, item in self.steps.items():
             self.plots[key].addItem(item)
@@ -75,11 +76,14 @@ class SchedulePlots(pg.GraphicsLayoutWidget):
         if train is None:
             for item in self.train.values():
                 item.setData([], [])
-            self.legend.removeItem(self.train["alpha_bar"])
+            if self._train_in_legend:
+                self.legend.removeItem(self.train["alpha_bar"])
+                self._train_in_legend = False
             self.trained_range.setVisible(False)
         else:
-            if not any(item is self.train["alpha_bar"] for item, _ in self.legend.items):
+            if not self._train_in_legend:
                 self.legend.addItem(self.train["alpha_bar"], "model's training")
+                self._train_in_legend = True
             xt = _position(train, train.num_steps)
             for key, values in (("beta", train.betas), ("alpha_bar", train.alpha_bars), ("log_snr", train.log_snr)):
                 self.train[key].setData(xt, values)
