@@ -127,6 +127,9 @@ def _save_png(pixmap: object, out: Path) -> bool:
         if not pixmap.save(tmp, "PNG"):  # type: ignore[attr-defined]
             print(f"diffviz: could not write {out}", file=sys.stderr)
             return False
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a saved image is an ordinary file
         os.replace(tmp, out)
         return True
     finally:
