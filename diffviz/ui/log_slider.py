@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QWidget
 from superqt import QDoubleSlider
+from superqt.utils import signals_blocked
 
 
 class LogSlider(QWidget):
@@ -39,9 +40,8 @@ class LogSlider(QWidget):
     def setValue(self, value: float) -> None:
         """Move the slider without emitting (the app state already holds ``value``)."""
         value = min(max(float(value), self.minimum), self.maximum)
-        self.slider.blockSignals(True)
-        self.slider.setValue(math.log10(value))
-        self.slider.blockSignals(False)
+        with signals_blocked(self.slider):
+            self.slider.setValue(math.log10(value))
         self.edit.setText(f"{value:.3g}")
 
     def _on_slider(self, log_value: float) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
+from superqt.utils import signals_blocked
 
 from .model_info import analytic_model_names, bundled_model_names
 
@@ -72,9 +73,8 @@ class Menus:
     def _mirror_view(self, settings: object) -> None:
         for action, value in ((self.trails, settings.trails), (self.segments, settings.segments),  # type: ignore[attr-defined]
                               (self.data, settings.data)):  # type: ignore[attr-defined]
-            action.blockSignals(True)
-            action.setChecked(value)
-            action.blockSignals(False)
+            with signals_blocked(action):
+                action.setChecked(value)
 
     # ---- files ----------------------------------------------------------------------------------------------
     def open_dialog(self) -> None:

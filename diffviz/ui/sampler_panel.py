@@ -3,12 +3,13 @@ particle count, seed and the "same noise" lock. Written to the state like the sc
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import asdict
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QSpinBox, QWidget
 from superqt import QLabeledDoubleSlider
-from superqt.utils import qthrottled
+from superqt.utils import qthrottled, signals_blocked
 
 from .settings import SAMPLER_LABELS, VARIANCE_TYPES, SamplerSettings
 from .state import AppState
@@ -77,9 +78,9 @@ class SamplerPanel(QWidget):
 
     def _mirror(self, s: SamplerSettings) -> None:
         widgets = (self.kind, self.variance, self.clip, self.eta, self.snr, self.n, self.seed, self.same_noise)
-        for w in widgets:
-            w.blockSignals(True)
-        try:
+        with ExitStack() as stack:
+            for w in widgets:
+                stack.enter_context(signals_blocked(w))
             self.kind.setCurrentIndex(max(self.kind.findData(s.kind), 0))
             self.variance.setCurrentIndex(max(self.variance.findData(s.variance_type), 0))
             self.clip.setChecked(s.clip_sample)
@@ -88,9 +89,6 @@ class SamplerPanel(QWidget):
             self.n.setValue(s.n)
             self.seed.setValue(s.seed)
             self.same_noise.setChecked(s.same_noise)
-        finally:
-            for w in widgets:
-                w.blockSignals(False)
         self.seed.setEnabled(not s.same_noise)  # the lock freezes the random numbers, seed included
         for widget, used in ((self.variance, s.kind in ("ddpm", "pc")), (self.eta, s.kind == "ddim"),
                              (self.snr, s.kind == "pc"), (self.clip, s.kind in ("ddpm", "ddim"))):

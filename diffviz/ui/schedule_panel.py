@@ -7,6 +7,7 @@ the first move acts at once. An invalid combination (β_min > β_max) is shown i
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import asdict
 
 import numpy as np
@@ -111,8 +112,9 @@ class SchedulePanel(QWidget):
 
     # ---- mirror the state -------------------------------------------------------------------------------------
     def _mirror(self, s: ScheduleSettings) -> None:
-        with signals_blocked(self.kind), signals_blocked(self.spacing), signals_blocked(self.cosine_s), \
-                signals_blocked(self.T), signals_blocked(self.steps):
+        with ExitStack() as stack:
+            for w in (self.kind, self.spacing, self.cosine_s, self.T, self.steps):
+                stack.enter_context(signals_blocked(w))
             self.kind.setCurrentIndex(max(self.kind.findData(s.name), 0))
             self.spacing.setCurrentIndex(max(self.spacing.findData(s.spacing), 0))
             self.cosine_s.setValue(s.cosine_s)

@@ -7,6 +7,8 @@ from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QStyle, QToolButton, QVBoxLayout, QWidget,
 )
 
+from superqt.utils import signals_blocked
+
 from .readouts import readout_html
 from .state import AppState
 
@@ -117,16 +119,14 @@ class Timeline(QWidget):
             self.state.set_step(value)
 
     def _on_run(self, _: object) -> None:
-        self.slider.blockSignals(True)
-        self.slider.setRange(0, self.state.num_steps)
-        self.slider.setValue(self.state.step)
-        self.slider.blockSignals(False)
+        with signals_blocked(self.slider):
+            self.slider.setRange(0, self.state.num_steps)
+            self.slider.setValue(self.state.step)
         self._refresh()
 
     def _on_step(self, step: int) -> None:
-        self.slider.blockSignals(True)
-        self.slider.setValue(step)
-        self.slider.blockSignals(False)
+        with signals_blocked(self.slider):
+            self.slider.setValue(step)
         self._refresh()
 
     def _on_model(self, info: object) -> None:
@@ -135,13 +135,10 @@ class Timeline(QWidget):
             w.setEnabled(points)
 
     def _on_view(self, settings: object) -> None:
-        for box, value in ((self.trails, settings.trails), (self.segments, settings.segments)):  # type: ignore[attr-defined]
-            box.blockSignals(True)
-            box.setChecked(value)
-            box.blockSignals(False)
-        self.trail_length.blockSignals(True)
-        self.trail_length.setValue(settings.trail_length)  # type: ignore[attr-defined]
-        self.trail_length.blockSignals(False)
+        with signals_blocked(self.trails), signals_blocked(self.segments), signals_blocked(self.trail_length):
+            self.trails.setChecked(settings.trails)  # type: ignore[attr-defined]
+            self.segments.setChecked(settings.segments)  # type: ignore[attr-defined]
+            self.trail_length.setValue(settings.trail_length)  # type: ignore[attr-defined]
 
     def _refresh(self, *_: object) -> None:
         traj, schedule = self.state.trajectory, self.state.schedule

@@ -7,6 +7,7 @@ import pytest
 
 from diffviz.core import GaussianMixture, SamplingRun, Schedule
 from diffviz.ui.model_info import describe
+from diffviz.ui.settings import ViewSettings
 from diffviz.ui.view_colors import hue_of, palette
 from diffviz.ui.view_frame import Frame
 from diffviz.ui.view_grid import ViewGrid
@@ -95,8 +96,6 @@ def test_many_particles_are_splatted_into_an_image_at_their_pixels(qtbot, grid: 
 def test_trails_hold_the_last_k_positions_of_each_particle(qtbot, grid: ViewGrid) -> None:
     model, traj = _run(50)
     grid.set_model(describe(model, "analytic:8gaussians"))
-    from diffviz.ui.settings import ViewSettings
-
     grid.set_view_settings(ViewSettings(trails=True, trail_length=4))
     grid.set_frame(traj, 10)
     trails = grid.view("x_t").trails
