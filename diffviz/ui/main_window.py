@@ -42,6 +42,7 @@ class MainWindow(QMainWindow):
         self.grid = ViewGrid()
         self.controller = SamplingController(self.state, self)
         self.presenter = FramePresenter(self.state, self.grid, self)
+        self.presenter.frameShown.connect(self.controller.frame_shown)
         self.timeline = Timeline(self.state)
         self.schedule_panel = SchedulePanel(self.state)
         self.sampler_panel = SamplerPanel(self.state)

@@ -7,7 +7,7 @@ new run appears as soon as its first step lands.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from superqt.utils import qthrottled
 
 from .state import AppState
@@ -17,16 +17,32 @@ FRAME_INTERVAL_MS = 33
 
 
 class FramePresenter(QObject):
+    frameShown = Signal(object)  # the trajectory of the frame just painted
+
     def __init__(self, state: AppState, grid: ViewGrid, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.state, self.grid = state, grid
-        self._shown: tuple[int, int] | None = None  # (id of trajectory, index) last drawn
-        self.request = qthrottled(self._draw_if_changed, timeout=FRAME_INTERVAL_MS, leading=True, parent=self)
+        self._shown: tuple[object, int] | None = None  # (trajectory, index) last drawn
+        self._throttled_draw = qthrottled(self._draw_if_changed, timeout=FRAME_INTERVAL_MS, leading=True, parent=self)
         state.modelChanged.connect(grid.set_model)
         state.runStarted.connect(self._on_run)
         state.runProgress.connect(self.request)
         state.stepChanged.connect(self.request)
         state.viewChanged.connect(self._on_view)
+
+    def _wanted(self) -> tuple[object, int] | None:
+        """(trajectory, index) that should be on screen, or None when nothing new is drawable."""
+        traj, index = self.state.trajectory, self.state.shown_index
+        if traj is None or index < 0 or self.state.model is None:
+            return None
+        if self._shown is not None and self._shown[0] is traj and self._shown[1] == index:
+            return None
+        return traj, index
+
+    def request(self, *_: object) -> None:
+        """Ask for a redraw; only a real change uses up the throttle's slot, so the first frame is never held back."""
+        if self._wanted() is not None:
+            self._throttled_draw()
 
     def _on_run(self, trajectory: object) -> None:
         self.grid.set_run(trajectory)  # type: ignore[arg-type]
@@ -37,10 +53,11 @@ class FramePresenter(QObject):
         self.grid.set_view_settings(settings)  # type: ignore[arg-type]
 
     def _draw_if_changed(self, *_: object) -> None:
-        traj, index = self.state.trajectory, self.state.shown_index
-        if traj is None or index < 0 or self.state.model is None:
+        wanted = self._wanted()
+        if wanted is None:
             return
-        if (id(traj), index) == self._shown:
-            return
-        self._shown = (id(traj), index)
-        self.grid.set_frame(traj, index)
+        self._shown = wanted
+        traj, index = wanted
+        self.grid.set_frame(traj, index)  # type: ignore[arg-type]
+        self.grid.viewport().repaint()  # paint now: the request is already throttled to ~30 per second
+        self.frameShown.emit(traj)

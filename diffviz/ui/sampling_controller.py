@@ -7,6 +7,7 @@ reports progress as ``(run_id, event, payload)`` tuples; events of a cancelled r
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from .noise_lock import locked_noise, locked_x_T
 from .state import AppState
 
 REPORT_EVERY_S = 0.010  # at most ~100 progress events per second reach the GUI thread
+FIRST_FRAME_WAIT_S = 0.1
 MAX_RUN_BYTES = 2 * 1024**3  # x and ε̂ of every step are kept: refuse runs that would not fit comfortably
 
 
@@ -34,8 +36,12 @@ def check_run_size(n: int, num_steps: int, shape: tuple[int, ...]) -> None:
                           f"(limit {MAX_RUN_BYTES / 1024**3:.0f} GiB); use fewer particles or fewer steps")
 
 
-def _iterate(run: SamplingRun, run_id: int) -> Iterator[tuple[int, str, Any] | None]:
-    """Advance the run one step per ``next``; yields a progress event now and then, None in between."""
+def _iterate(run: SamplingRun, run_id: int, first_frame: threading.Event) -> Iterator[tuple[int, str, Any] | None]:
+    """Advance the run one step per ``next``; yields a progress event now and then, None in between.
+
+    After the first step it waits (at most FIRST_FRAME_WAIT_S) until the GUI has drawn it: the GUI thread then
+    draws without competing with this thread for the GIL, which is what keeps slider-to-first-frame short.
+    """
     start = last = time.perf_counter()
     try:
         for k in run:
@@ -43,6 +49,9 @@ def _iterate(run: SamplingRun, run_id: int) -> Iterator[tuple[int, str, Any] | N
             if k == 0 or now - last >= REPORT_EVERY_S:
                 last = now
                 yield run_id, "step", 1e3 * (now - start) / (k + 1)
+                if k == 0:
+                    first_frame.wait(FIRST_FRAME_WAIT_S)
+                    start += time.perf_counter() - now  # the wait is not sampling time
             else:
                 yield None
     except Exception as exc:  # noqa: BLE001 - any failure of a model run becomes an error dialog
@@ -61,6 +70,8 @@ class SamplingController(QObject):
         self.state = state
         self._worker: GeneratorWorker | None = None
         self._run_id = 0
+        self._run_trajectory: object = None
+        self._first_frame = threading.Event()
         self._trusted: ModelInfo | None = None  # last model that finished a run
         self.enabled = True
         for signal in (state.modelChanged, state.scheduleChanged, state.samplerChanged):
@@ -102,14 +113,21 @@ class SamplingController(QObject):
             self.state.report_error("Cannot sample with these settings", str(exc))
             return
         self._run_id += 1
+        self._run_trajectory, self._first_frame = run.trajectory, threading.Event()
         self.state.start_run(run.trajectory, schedule)
-        worker = GeneratorWorker(_iterate, run, self._run_id)
+        worker = GeneratorWorker(_iterate, run, self._run_id, self._first_frame)
         worker.yielded.connect(self._on_event)
         self._worker = worker
         worker.start()
 
+    def frame_shown(self, trajectory: object) -> None:
+        """The GUI has drawn a frame of ``trajectory``; the run, if it is the current one, may go on at full speed."""
+        if trajectory is self._run_trajectory:
+            self._first_frame.set()
+
     def cancel(self, wait_ms: int | None = None) -> bool:
         """Ask the running worker to stop after its current step; with ``wait_ms``, wait for the thread to end."""
+        self._first_frame.set()  # never leave a worker waiting for a frame
         if self._worker is not None:
             self._worker.quit()
             self._worker = None

@@ -145,3 +145,16 @@ def test_setters_emit_only_on_a_change(qtbot) -> None:  # type: ignore[no-untype
 def test_a_model_the_app_cannot_draw_is_refused_by_describe() -> None:
     with pytest.raises(ValueError, match="D = 3"):
         describe(GaussianMixture.from_points(np.zeros((4, 3))), "three-d")
+
+
+def test_sampling_without_any_view_still_finishes(qtbot) -> None:  # type: ignore[no-untyped-def]
+    # the worker waits for the first frame to be drawn, but only briefly: no window, no stall
+    from diffviz.ui.sampling_controller import SamplingController
+
+    state = AppState()
+    controller = SamplingController(state)
+    state.update_schedule(num_steps=10)
+    with qtbot.waitSignal(state.runFinished, timeout=10_000):
+        state.set_model(describe(GaussianMixture.eight_gaussians(), "analytic:8gaussians"))
+    assert state.trajectory.complete and not controller.running
+    assert controller.cancel(wait_ms=5000)
