@@ -112,6 +112,7 @@ def screenshot(out: str | Path, model: str | None = None, *, at: float = 0.8, ti
             return 1
         state.set_step(round(at * state.num_steps))
         wait_until(lambda: window.grid.index == state.shown_index, 5000)
+        window.statusBar().clearMessage()  # transient notices would cover the status line in the image
         QApplication.processEvents()
         return 0 if _save_png(window.grab(), Path(out)) else 1
     finally:
