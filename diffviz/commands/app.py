@@ -15,8 +15,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="an .onnx file, a bundled model name, analytic:8gaussians or ideal:<data set>")
     parser.add_argument("--screenshot", metavar="OUT.png", type=Path, default=None,
                         help="open the window, wait for the first finished run, save a PNG of it and exit")
-    parser.add_argument("--at", type=float, default=0.8, metavar="FRACTION",
-                        help="with --screenshot: the step shown, as a fraction from x_T (0) to x_0 (1); default 0.8")
+    parser.add_argument("--at", type=float, default=0.95, metavar="FRACTION",
+                        help="with --screenshot: the step shown, as a fraction from x_T (0) to x_0 (1); default 0.95")
 
 
 def run(args: argparse.Namespace) -> int:

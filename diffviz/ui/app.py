@@ -91,7 +91,7 @@ def wait_until(condition: object, timeout_ms: int) -> bool:
     return bool(condition())  # type: ignore[operator]
 
 
-def screenshot(out: str | Path, model: str | None = None, *, at: float = 0.8, timeout_s: float = 120.0,
+def screenshot(out: str | Path, model: str | None = None, *, at: float = 0.95, timeout_s: float = 120.0,
                size: tuple[int, int] = SCREENSHOT_SIZE) -> int:
     """Open the real window (default settings, nothing persisted), wait for the first finished run, show the step
     at fraction ``at`` of the way from x_T to x_0, and save a PNG of the whole window. Exit code 0 on success."""

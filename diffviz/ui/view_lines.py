@@ -11,8 +11,9 @@ import pyqtgraph as pg
 from .view_colors import magnitude_colors, palette
 from .view_particles import ParticleStyle
 
-MAX_TRAILS = 2000  # trails and segments are drawn for at most this many particles
-TRAIL_ALPHA = 110
+MAX_TRAILS = 300  # trails of more particles turn into a tangle (and cost paint time): a sample of them
+MAX_SEGMENTS = 1000  # x_t → x̂_0 segments, likewise
+TRAIL_ALPHA = 150
 ARROW_BINS = 8
 ARROW_ALPHA = 200
 ARROW_FILL = 0.6  # arrow length as a fraction of the grid cell
@@ -37,7 +38,8 @@ def _connect_mask(num_lines: int, length: int) -> np.ndarray:
 
 
 class TrailsLayer:
-    """The last k positions of up to MAX_TRAILS particles, in each particle's colour."""
+    """The last k positions of the first MAX_TRAILS particles (a random sample: particles are i.i.d.), each in its
+    particle's colour."""
 
     def __init__(self, plot: pg.PlotItem, z: float = 5) -> None:
         self.curves = [_curve(plot, pg.mkPen((*c[:3], TRAIL_ALPHA), width=1), z) for c in palette()]
@@ -72,13 +74,13 @@ class TrailsLayer:
 
 
 class SegmentsLayer:
-    """Straight pieces a_i → b_i for up to MAX_TRAILS particles, as one curve."""
+    """Straight pieces a_i → b_i for the first MAX_SEGMENTS particles, as one curve."""
 
     def __init__(self, plot: pg.PlotItem, pen: object, z: float = 4) -> None:
         self.curve = _curve(plot, pen, z)
 
     def set_segments(self, a: np.ndarray, b: np.ndarray) -> None:
-        m = min(len(a), MAX_TRAILS)
+        m = min(len(a), MAX_SEGMENTS)
         pts = np.empty((m, 2, 2), dtype=np.float32)
         pts[:, 0], pts[:, 1] = a[:m], b[:m]
         pts = pts.reshape(-1, 2)
