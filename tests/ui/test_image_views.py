@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import ui_models as um
 from diffviz.ui.main_window import MainWindow
+from diffviz.ui.model_info import bundled_model_names
 from diffviz.ui.settings import DEFAULT_IMAGES, DEFAULT_POINTS
 from diffviz.ui.view_frame import Frame
 from diffviz.ui.view_images import GAP, GAP_VALUE, tile
@@ -55,3 +57,15 @@ def test_tile_places_each_image_in_its_cell() -> None:
     assert coloured.shape == out.shape + (4,)
     np.testing.assert_array_equal(coloured[0:2, 0:3, 0], scaled[0, 0])  # each grey value through the table
     assert coloured[2, 0].tolist() == [GAP_VALUE, GAP_VALUE, GAP_VALUE, 255]
+
+
+@pytest.mark.skipif("digits" not in bundled_model_names(), reason="the zoo has no bundled digits model")
+def test_the_bundled_onnx_image_model_runs_in_the_image_views(qtbot, window: MainWindow) -> None:
+    traj = wait_finished(qtbot, window, lambda: window.open_model("digits"))
+    assert window.grid.kind == "image" and traj.data_shape == window.state.model.model.data_shape
+    C, H, W = traj.data_shape
+    n = min(traj.num_particles, 64)
+    cols = int(np.ceil(np.sqrt(n)))
+    rows = int(np.ceil(n / cols))
+    assert shown(window.grid.view("x0"))[0].shape[:2] == (rows * (H + GAP) - GAP, cols * (W + GAP) - GAP)
+    assert window.sampler_panel.clip.isChecked() == bool(window.state.model.model.clip_sample)  # the model's hint
