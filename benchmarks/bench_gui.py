@@ -23,7 +23,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from diffviz.core import GaussianMixture, SamplingRun, Schedule, Trajectory  # noqa: E402
 from diffviz.ui.app import application, teardown, wait_until  # noqa: E402
@@ -56,6 +56,13 @@ def time_frames(draw, frames: int) -> float:  # type: ignore[no-untyped-def]
     return statistics.median(times)
 
 
+def dispose(widget: QWidget) -> None:
+    """Close and delete now: pyqtgraph widgets left to exit-time garbage collection can crash the interpreter."""
+    widget.close()
+    widget.deleteLater()
+    QApplication.processEvents()
+
+
 def diffviz_frame_ms(traj: Trajectory, frames: int) -> float:
     grid = ViewGrid()
     grid.resize(*GRID_SIZE)
@@ -67,9 +74,7 @@ def diffviz_frame_ms(traj: Trajectory, frames: int) -> float:
         grid.grab()
 
     ms = time_frames(draw, frames)
-    grid.close()
-    grid.deleteLater()
-    QApplication.processEvents()
+    dispose(grid)
     return ms
 
 
@@ -92,9 +97,7 @@ def baseline_frame_ms(traj: Trajectory, frames: int) -> float:
         widget.grab()
 
     ms = time_frames(draw, frames)
-    widget.close()
-    widget.deleteLater()
-    QApplication.processEvents()
+    dispose(widget)
     return ms
 
 

@@ -6,10 +6,10 @@ Setters emit only on a real change, so a widget that mirrors a value can write i
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from diffviz.core import Schedule, Trajectory
 
@@ -60,30 +60,26 @@ class AppState(QObject):
         self._particles[old_kind] = self.sampler_settings.n
         self.model = info
         if info.kind != old_kind:
-            self.sampler_settings = replace(self.sampler_settings, n=self._particles[info.kind])
-            self.samplerChanged.emit(self.sampler_settings)
-        if schedule is not None and schedule != self.schedule_settings:
-            self.schedule_settings = schedule
-            self.scheduleChanged.emit(schedule)
+            self.update_sampler(n=self._particles[info.kind])
+        if schedule is not None:
+            self.update_schedule(**asdict(schedule))
         self.modelChanged.emit(info)
 
     def update_schedule(self, **changes: Any) -> None:
-        new = replace(self.schedule_settings, **changes)
-        if new != self.schedule_settings:
-            self.schedule_settings = new
-            self.scheduleChanged.emit(new)
+        self._update("schedule_settings", self.scheduleChanged, changes)
 
     def update_sampler(self, **changes: Any) -> None:
-        new = replace(self.sampler_settings, **changes)
-        if new != self.sampler_settings:
-            self.sampler_settings = new
-            self.samplerChanged.emit(new)
+        self._update("sampler_settings", self.samplerChanged, changes)
 
     def update_view(self, **changes: Any) -> None:
-        new = replace(self.view_settings, **changes)
-        if new != self.view_settings:
-            self.view_settings = new
-            self.viewChanged.emit(new)
+        self._update("view_settings", self.viewChanged, changes)
+
+    def _update(self, attr: str, signal: SignalInstance, changes: dict[str, Any]) -> None:
+        old = getattr(self, attr)
+        new = replace(old, **changes)
+        if new != old:
+            setattr(self, attr, new)
+            signal.emit(new)
 
     # ---- runs ---------------------------------------------------------------------------------------------
     @property
