@@ -37,14 +37,16 @@ def differs(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
 
 
 def wait_finished(qtbot, window: MainWindow, action=None, timeout: int = RUN_TIMEOUT_MS):  # type: ignore[no-untyped-def]
-    """Run ``action`` and wait for a new run to finish (without an action: for the current run); return it."""
+    """Run ``action`` and wait for a new run to finish and its shown step to be drawn (the last frame may trail the
+    run by one throttle interval); without an action, wait for the current run. Returns the run."""
     old = window.state.trajectory if action is not None else None
     if action is not None:
         action()
 
     def finished() -> bool:
         traj = window.state.trajectory
-        return traj is not None and traj is not old and traj.complete and not window.controller.running
+        return (traj is not None and traj is not old and traj.complete and not window.controller.running
+                and window.grid.trajectory is traj and window.grid.index == window.state.shown_index)
 
     qtbot.waitUntil(finished, timeout=timeout)
     return window.state.trajectory
