@@ -101,22 +101,19 @@ def scheduler_fields(scheduler: dict[str, Any]) -> dict[str, Any]:
                 clip_sample_range=float(scheduler.get("clip_sample_range", 1.0)))
 
 
-class UNetForContract:
-    """Wraps a UNet2DModel as ``module(x, t) -> prediction`` (built lazily: torch and diffusers stay unimported)."""
+def contract_module(unet: Any) -> Any:
+    """``module(x, t) -> unet(x, t).sample`` as a torch module (torch is imported here, not at module import)."""
+    import torch
 
-    @staticmethod
-    def build(unet: Any) -> Any:
-        import torch
+    class UNetForContract(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.unet = unet
 
-        class Wrapper(torch.nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.unet = unet
+        def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+            return self.unet(x, t, return_dict=False)[0]
 
-            def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-                return self.unet(x, t, return_dict=False)[0]
-
-        return Wrapper().eval()
+    return UNetForContract().eval()
 
 
 def import_unet(
@@ -146,7 +143,7 @@ def import_unet(
         clip_sample=fields["clip_sample"], name=name or Path(folder).resolve().name,
         description=description or f"UNet2DModel imported from diffusers ({Path(folder).resolve().name})",
     )
-    module = UNetForContract.build(unet)
+    module = contract_module(unet)
     example = torch.zeros((2, int(cfg.in_channels), int(h), int(w)))
     diff = export_onnx(module, out, example, meta, atol=atol, batches=(1, 3))
     return meta, diff

@@ -87,6 +87,8 @@ def to_onnx(module: torch.nn.Module, example_x: torch.Tensor, metadata: Mapping[
             module, (x, t), dynamo=True, opset_version=OPSET, input_names=["x", "t"], output_names=[OUTPUT_NAME],
             dynamic_shapes={"x": {0: batch}, "t": {0: batch}}, optimize=True, verbose=False,
         )
+    if program is None:
+        raise ExportError("torch.onnx.export returned no program")
     proto = program.model_proto
     if len(proto.graph.initializer) and any(
             init.data_location == onnx.TensorProto.EXTERNAL for init in proto.graph.initializer):
@@ -127,19 +129,25 @@ def compare_with_torch(
     return worst
 
 
-def export_onnx(
-    module: torch.nn.Module, path: str | os.PathLike[str], example_x: torch.Tensor, metadata: Mapping[str, str],
-    *, atol: float = ATOL, batches: tuple[int, ...] = (1, 5, 64),
-) -> float:
-    """Export, check, compare with torch (max abs diff ≤ ``atol``) and only then write ``path`` atomically.
-
-    Returns the measured max abs difference.
-    """
-    proto = to_onnx(module, example_x, metadata)
-    data = proto.SerializeToString()
+def checked_onnx_bytes(
+    module: torch.nn.Module, example_x: torch.Tensor, metadata: Mapping[str, str], *, atol: float = ATOL,
+    batches: tuple[int, ...] = (1, 5, 64),
+) -> tuple[bytes, float]:
+    """Export and check (``onnx.checker``, then ONNX Runtime vs torch max abs diff ≤ ``atol``); returns the
+    serialized model and the measured difference."""
+    data = to_onnx(module, example_x, metadata).SerializeToString()
     T = int(metadata.get("diffviz.num_train_timesteps", 1000))
     diff = compare_with_torch(module, data, tuple(example_x.shape[1:]), T, batches=batches)
     if not diff <= atol:
         raise ExportError(f"ONNX Runtime and torch disagree by {diff:.3g} (> {atol:g}) on random inputs")
+    return data, diff
+
+
+def export_onnx(
+    module: torch.nn.Module, path: str | os.PathLike[str], example_x: torch.Tensor, metadata: Mapping[str, str],
+    *, atol: float = ATOL, batches: tuple[int, ...] = (1, 5, 64),
+) -> float:
+    """:func:`checked_onnx_bytes`, then write ``path`` atomically; returns the measured max abs difference."""
+    data, diff = checked_onnx_bytes(module, example_x, metadata, atol=atol, batches=batches)
     atomic_write(path, data)
     return diff

@@ -6,6 +6,7 @@ import contextlib
 import os
 import secrets
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -33,16 +34,26 @@ def check_writable(path: str | os.PathLike[str]) -> Path:
 
 def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> None:
     """Write ``data`` to a temporary file beside ``path`` and rename it over ``path``."""
-    p = Path(path)
-    payload = data.encode() if isinstance(data, str) else data
-    tmp = p.with_name(f".{p.name}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # usual permissions, unlike mkstemp's 0600
+    atomic_write_many({path: data})
+
+
+def atomic_write_many(files: Mapping[str | os.PathLike[str], bytes | str]) -> None:
+    """Write every file to a temporary file beside it first, then rename them all; if any write fails, no
+    target is touched and no temporary file is left."""
+    temps: list[tuple[Path, Path]] = []
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-        os.replace(tmp, p)
+        for path, data in files.items():
+            p = Path(path)
+            tmp = p.with_name(f".{p.name}.{secrets.token_hex(6)}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # usual permissions, unlike mkstemp
+            temps.append((tmp, p))
+            with os.fdopen(fd, "wb") as f:
+                f.write(data.encode() if isinstance(data, str) else data)
+        for tmp, p in temps:
+            os.replace(tmp, p)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        for tmp, _ in temps:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise
 

@@ -17,6 +17,8 @@ class ScoreModel(nn.Module):
     Only ``score`` has c_out ≠ 1 (c_out = −1/√(1−ᾱ_t), looked up by index); the other types are the raw net.
     """
 
+    c_out: torch.Tensor
+
     def __init__(self, net: nn.Module, prediction_type: str, alpha_bars: np.ndarray) -> None:
         super().__init__()
         self.net = net

@@ -19,6 +19,8 @@ class SinusoidalEmbedding(nn.Module):
     ``t`` is rescaled by ``1000 / T`` first, so models trained with another ``T`` see the same frequency range.
     """
 
+    freqs: torch.Tensor
+
     def __init__(self, dim: int, num_train_timesteps: int = 1000, max_period: float = 10000.0) -> None:
         super().__init__()
         if dim % 2:
@@ -103,9 +105,10 @@ class SmallUNet(nn.Module):
         self.up1 = ResBlock(2 * c1, c1, emb)
         self.up0 = ResBlock(c1 + c0, c0, emb)
         self.out_norm = nn.GroupNorm(min(8, c0), c0)
-        self.out = nn.Conv2d(c0, c_img, 3, padding=1)
-        nn.init.zeros_(self.out.weight)
-        nn.init.zeros_(self.out.bias)
+        out = nn.Conv2d(c0, c_img, 3, padding=1)
+        for p in out.parameters():  # zero output at init: the first prediction is 0 (ε's mean)
+            nn.init.zeros_(p)
+        self.out = out
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         e = self.embed(t)

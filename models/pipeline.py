@@ -12,15 +12,15 @@ import torch
 
 from .config import TrainConfig
 from .data import data_range
-from .export import contract_metadata, export_onnx
-from .files import atomic_write
+from .export import checked_onnx_bytes, contract_metadata
+from .files import atomic_write_many
 from .training import TrainResult, train
 
 
 @dataclass
 class BuiltModel:
     path: Path
-    loss_csv: Path
+    loss_csv: Path | None
     result: TrainResult
     onnx_max_abs_diff: float
 
@@ -55,13 +55,17 @@ def example_input(config: TrainConfig, n: int = 4) -> torch.Tensor:
 
 def train_and_export(
     config: TrainConfig, out: str | os.PathLike[str], *, name: str | None = None, description: str | None = None,
-    progress: bool = False,
+    progress: bool = False, loss_csv: bool = True,
 ) -> BuiltModel:
-    """Train, export ``out`` (ONNX, checked) and ``<stem>.loss.csv`` beside it; on any failure neither is written."""
+    """Train, export ``out`` (ONNX, checked) and ``<stem>.loss.csv`` beside it (unless ``loss_csv`` is False);
+    on any failure neither is written."""
     out = Path(out)
     result = train(config, progress=progress)
     meta = config_metadata(config, name=name or out.stem, description=description)
-    diff = export_onnx(result.model, out, example_input(config), meta)
-    csv = loss_csv_path(out)
-    atomic_write(csv, loss_csv_text(result))
+    data, diff = checked_onnx_bytes(result.model, example_input(config), meta)
+    csv = loss_csv_path(out) if loss_csv else None
+    files: dict[Path, bytes | str] = {out: data}
+    if csv is not None:
+        files[csv] = loss_csv_text(result)
+    atomic_write_many(files)  # both or neither
     return BuiltModel(out, csv, result, diff)

@@ -11,6 +11,10 @@ The score target grows like 1/√(1−ᾱ) → 100 at the first step of the DDPM
 weighted by λ = 1−ᾱ (denoising score matching with Song et al.'s λ(t) = σ_t²): the loss becomes ‖ε̂ − ε‖²
 exactly, and the output scaling c_out = −1/√(1−ᾱ) (:func:`output_scale`) keeps the raw network at unit scale.
 
+The plain x_0 loss spends the network on the noisiest steps (their error is largest) and starves the nearly
+clean ones that carry the fine structure; ``sample`` therefore uses the truncated-SNR weight λ = max(SNR, 1)
+(Salimans & Ho 2022): the ε loss where SNR > 1 (since SNR ‖x̂_0 − x_0‖² = ‖ε̂ − ε‖²), the x_0 loss elsewhere.
+
 Works on numpy arrays and torch tensors alike (only arithmetic and ``** 0.5``).
 """
 
@@ -41,9 +45,14 @@ def training_target(kind: str, x0: Any, eps: Any, alpha_bar: Any) -> Any:
 
 
 def loss_weight(kind: str, alpha_bar: Any) -> Any:
-    """λ per sample: 1−ᾱ for ``score`` (so the loss equals the ε loss), 1 otherwise."""
+    """λ per sample: 1−ᾱ for ``score`` (the loss becomes the ε loss), max(SNR, 1) for ``sample``, 1 otherwise."""
     check_prediction_type(kind)
-    return (1 - alpha_bar) if kind == "score" else 1.0 + 0 * alpha_bar
+    if kind == "score":
+        return 1 - alpha_bar
+    if kind == "sample":
+        snr = alpha_bar / (1 - alpha_bar)
+        return snr * (snr > 1) + 1.0 * (snr <= 1)  # max(SNR, 1), for arrays and tensors alike
+    return 1.0 + 0 * alpha_bar
 
 
 def output_scale(kind: str, alpha_bar: Any) -> Any:

@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("dataset", help="data set: " + ", ".join(dataset_names()))
     parser.add_argument("-o", "--output", required=True, help="the ONNX file to write (e.g. model.onnx)")
-    parser.add_argument("--steps", type=int, help="training steps (default: 20000 for 2D sets, 8000 for digits)")
+    parser.add_argument("--steps", type=int, help="training steps (default: 20000 for 2D sets, 6000 for digits)")
     parser.add_argument("--schedule", default="linear", choices=SCHEDULE_NAMES, help="β schedule (default linear)")
     parser.add_argument("--prediction-type", default="epsilon", choices=PREDICTION_TYPES,
                         help="what the model predicts (default epsilon)")

@@ -30,13 +30,17 @@ def wasserstein_1d_sorted(sa: np.ndarray, sb: np.ndarray, p: float) -> np.ndarra
 
 
 def sliced_wasserstein(
-    a: np.ndarray, b: np.ndarray, *, n_projections: int = 256, p: float = 2.0, seed: int = 0,
+    a: np.ndarray, b: np.ndarray, *, n_projections: int = 256, p: float = 1.0, seed: int = 0,
 ) -> float:
     """Sliced Wasserstein distance SW_p(a, b) = (E_θ W_p^p(θ·a, θ·b))^{1/p} (Bonneel et al. 2015).
 
     ``a`` (N, …) and ``b`` (M, …) are point sets of the same dimension d (trailing axes are flattened); θ are
     ``n_projections`` directions drawn uniformly on the unit sphere from ``seed``, the same for every call with
     that seed. Each 1D distance is exact (:func:`wasserstein_1d_sorted`); N and M may differ.
+
+    p = 1 by default: with well-separated modes, the few hundred points that a finite sample puts in one mode
+    rather than another move W_2 by √(share)·distance but W_1 only by share·distance, so SW_1 of two draws of
+    the same data stays near its floor while a wrong distribution still scores far above it.
     """
     a, b = _as_points("a", a), _as_points("b", b)
     if a.shape[1] != b.shape[1]:

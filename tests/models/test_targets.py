@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from diffviz.core.parameterization import PREDICTION_TYPES, convert, eps_from
+from diffviz.core.parameterization import PREDICTION_TYPES, convert, eps_from, x0_from_eps
 from diffviz.zoo.targets import loss_weight, noisy, output_scale, training_target
 
 
@@ -37,6 +37,17 @@ def test_score_loss_is_the_epsilon_loss_of_the_raw_network(batch) -> None:
         np.testing.assert_allclose(loss, (raw - eps) ** 2, rtol=1e-9)
 
 
+def test_sample_loss_is_the_larger_of_the_eps_and_x0_losses(batch) -> None:
+    # SNR ‖x̂_0 − x_0‖² = ‖ε̂ − ε‖², so λ = max(SNR, 1) gives max(ε loss, x_0 loss) (truncated SNR weighting).
+    x0, eps = batch
+    eps_hat = eps + np.random.default_rng(2).normal(size=eps.shape)
+    for ab in (0.9999, 0.6, 0.4, 1e-3):
+        x_t = noisy(x0, eps, ab)
+        x0_hat = x0_from_eps(eps_hat, x_t, ab)
+        got = loss_weight("sample", ab) * (x0_hat - training_target("sample", x0, eps, ab)) ** 2
+        np.testing.assert_allclose(got, np.maximum((eps_hat - eps) ** 2, (x0_hat - x0) ** 2), rtol=1e-6)
+
+
 @pytest.mark.parametrize("kind", PREDICTION_TYPES)
 def test_numpy_and_torch_agree(kind: str, batch) -> None:
     x0, eps = batch
@@ -44,7 +55,7 @@ def test_numpy_and_torch_agree(kind: str, batch) -> None:
     want = training_target(kind, x0, eps, ab)
     got = training_target(kind, torch.from_numpy(x0), torch.from_numpy(eps), torch.from_numpy(ab))
     np.testing.assert_allclose(got.numpy(), want, rtol=1e-12)
-    assert np.shape(loss_weight(kind, torch.from_numpy(ab))) == ab.shape
+    np.testing.assert_allclose(loss_weight(kind, torch.from_numpy(ab)).numpy(), loss_weight(kind, ab) * np.ones_like(ab))
 
 
 def test_unknown_prediction_type_is_refused(batch) -> None:
