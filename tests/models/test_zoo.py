@@ -91,7 +91,7 @@ def test_digits_samples_are_recognisable_digits_of_every_class() -> None:
     samples = final_samples(model, 500, steps=100, seed=11, chunk=250, clip_sample=True)
     figures = digits_figures(samples)
     assert figures.confident_fraction >= 0.7
-    assert min(figures.class_counts) > 0, figures.class_counts
+    assert min(figures.confident_class_counts) > 0, figures.confident_class_counts  # every class, recognisably
 
 
 def test_the_judge_rejects_noise_and_blank_images() -> None:
