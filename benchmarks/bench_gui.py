@@ -13,6 +13,8 @@ Targets (the issue): ≤ 16 ms at 10k, ≤ 33 ms at 100k, ≤ 150 ms slider to f
 
 from __future__ import annotations
 
+import argparse
+
 import math
 import os
 import statistics
@@ -137,17 +139,21 @@ def slider_latency_ms(repeats: int) -> tuple[list[float], str, float]:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description="GUI speed: ms per frame of the four views, slider-to-frame latency.")
+    parser.add_argument("--quick", action="store_true", help="1k particles, 2 frames, 2 latency repeats (a smoke run)")
+    args = parser.parse_args()
+    sizes, frames, repeats = ((1_000,), 2, 2) if args.quick else (SIZES, 20, 10)
     application()
     print(f"frame time: set data + render, four views, 32×32 field, grid {GRID_SIZE[0]}×{GRID_SIZE[1]} px "
           f"(splatting above {SPLAT_ABOVE} particles)")
     print(f"{'particles':>10} {'diffviz ms':>11} {'plain scatter ms':>17} {'speed-up':>9} {'target':>7}")
-    for n in SIZES:
+    for n in sizes:
         traj = trajectory(n)
-        ours = diffviz_frame_ms(traj, 20)
-        base = baseline_frame_ms(traj, 20 if n <= 10_000 else 4)
+        ours = diffviz_frame_ms(traj, frames)
+        base = baseline_frame_ms(traj, frames if n <= 10_000 else 4)
         target = {10_000: "16", 100_000: "33"}.get(n, "-")
         print(f"{n:>10} {ours:>11.1f} {base:>17.1f} {base / ours:>8.1f}× {target:>7}", flush=True)
-    latencies, name, ms_step = slider_latency_ms(10)
+    latencies, name, ms_step = slider_latency_ms(repeats)
     print(f"\nslider → first frame (rendered), window 1280×800, model {name}, 2000 particles, "
           f"{ms_step:.2f} ms/step: median {statistics.median(latencies):.0f} ms, max {max(latencies):.0f} ms "
           f"(target 150 ms)")

@@ -1,0 +1,23 @@
+"""The benchmark scripts stay runnable (style.md: every script is run by a test). Only a smoke run: figures
+are read by people, never asserted."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.mark.parametrize("script, args, expect", [
+    ("bench_engine.py", ["--quick", "--sizes", "1000", "--threads", "1"], "ORT"),
+    ("bench_gui.py", ["--quick"], "slider → first frame"),
+])
+def test_benchmark_runs_and_prints_its_figures(script: str, args: list[str], expect: str) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True, text=True, env=env,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert expect in result.stdout
