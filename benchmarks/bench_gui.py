@@ -14,7 +14,6 @@ Targets (the issue): ≤ 16 ms at 10k, ≤ 33 ms at 100k, ≤ 150 ms slider to f
 from __future__ import annotations
 
 import argparse
-
 import math
 import os
 import statistics
