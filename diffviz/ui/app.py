@@ -12,7 +12,7 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtCore import QEventLoop, QMessageLogContext, QtMsgType, QTimer, qInstallMessageHandler
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -45,8 +45,18 @@ def check_qt_binding() -> None:
             f"pip install 'PySide6-Essentials>=6.6,!=6.12.0'")
 
 
+# Qt chatter that says nothing to a user: the offscreen platform's notice, printed for every window shown.
+_QUIET = ("This plugin does not support propagateSizeHints()",)
+
+
+def _qt_messages(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    if not message.startswith(_QUIET):
+        print(message, file=sys.stderr)
+
+
 def application() -> QApplication:
     check_qt_binding()
+    qInstallMessageHandler(_qt_messages)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("diffviz")
     app.setOrganizationName("diffviz")

@@ -29,6 +29,7 @@ def test_screenshot_saves_the_whole_window_and_exits_cleanly(tmp_path: Path) -> 
     out = tmp_path / "shot.png"
     result = _diffviz("--screenshot", str(out), "analytic:8gaussians", cwd=tmp_path)
     assert result.returncode == 0, result.stderr  # a segfault at exit would be −11
+    assert "propagateSizeHints" not in result.stderr  # Qt's offscreen chatter is filtered out
     pixels = _pixels(out)
     assert pixels.shape[:2] == (800, 1280)
     views = pixels[40:700, 20:880, :3]  # the four views: many colours, not an empty panel
