@@ -195,7 +195,6 @@ def main() -> int:
     import torch
 
     from diffviz.runtime import OnnxDenoiser
-    from diffviz.runtime.runner import CPU_VECTOR_ROWS
 
     threads = args.threads or torch.get_num_threads()
     torch.set_num_threads(threads)
@@ -269,7 +268,7 @@ def main() -> int:
             print(f"\nORT session variants at N = {n:,} (ms per call, GFLOP/s):")
             x = np.random.default_rng(0).standard_normal((n, DIM), dtype=np.float32)
             chunked = seconds(lambda: model(x, 500.0))
-            label = f"diffviz OnnxDenoiser (CPU chunks of ≤ {CPU_VECTOR_ROWS} rows)"
+            label = f"diffviz OnnxDenoiser (chunks ≤ {model._runner.max_rows} rows)"
             print(f"  {label:<48} {chunked * 1e3:7.3f} ms  {model_flops(n) / chunked / 1e9:6.1f}")
             for label, sec in ort_variants(path, n, threads):
                 print(f"  {label:<48} {sec * 1e3:7.3f} ms  {model_flops(n) / sec / 1e9:6.1f}")

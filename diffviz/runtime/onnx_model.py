@@ -19,7 +19,7 @@ from .errors import (
     ModelFileNotFoundError, ModelLoadError, NonFiniteOutputError, NotOnnxError, OutputShapeError, ProviderError,
 )
 from .metadata import as_dict, parse_metadata
-from .providers import create_session
+from .providers import create_session, session_threads
 from .runner import CPU_VECTOR_ROWS, SessionRunner
 
 PROBE_N = 4
@@ -96,8 +96,9 @@ class OnnxDenoiser:
                                 f"the last one padded")
         self._time = NoiseLevelTime(self.train_schedule, self.time_input)
         vectors_on_cpu = self.provider == "CPUExecutionProvider" and len(self.data_shape) == 1
+        rows = CPU_VECTOR_ROWS * session_threads()
         self._runner = SessionRunner(session, signature.output_name, signature.t_dtype, self.batch_size,
-                                     max_rows=CPU_VECTOR_ROWS if vectors_on_cpu else None)
+                                     max_rows=rows if vectors_on_cpu else None)
         self._probe(signature.output_name)
 
     def _probe(self, output_name: str) -> None:

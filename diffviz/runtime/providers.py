@@ -48,6 +48,11 @@ def requested_mode() -> Mode:
     raise ProviderError(f"{ENV_VAR}={os.environ[ENV_VAR]!r} is not understood; use cpu, cuda, or leave it unset")
 
 
+def session_threads() -> int:
+    """How many intra-op threads a session runs: ``DIFFVIZ_THREADS``, else ORT's one per core."""
+    return intra_op_threads() or os.cpu_count() or 1
+
+
 def intra_op_threads() -> int:
     """``DIFFVIZ_THREADS`` (threads per session), or 0: ORT's default of one per physical core."""
     value = os.environ.get(THREADS_ENV_VAR, "").strip()

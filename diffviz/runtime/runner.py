@@ -5,9 +5,9 @@
   the output lands in a preallocated device tensor, and the [N] time tensor of each t value stays on the device.
   The sampler math runs in numpy on the host, so x goes in and the result comes out once per call.
 - A fixed batch size B (a number in the graph) is served in chunks of B, the last one padded with zeros.
-- Vector models on CPU are fed at most ``CPU_VECTOR_ROWS`` rows per call: an MLP's activations for more rows
-  spill out of the L2 cache and the model runs up to ~1.5× slower per row (benchmarks/bench_engine.py). Image models
-  showed no such effect and run whole.
+- Vector models on CPU are fed at most ``CPU_VECTOR_ROWS`` rows per thread per call: an MLP's activations for
+  more rows spill out of each core's L2 cache and the model runs up to ~1.5× slower per row
+  (benchmarks/bench_engine.py). Image models showed no such effect and run whole.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from .contract import T_DTYPES
 
 _MAX_SHAPES = 4  # a step evaluates at N and N + grid points; keep a few shapes' buffers
 _MAX_TIMES = 4096  # time tensors cached per shape (more than any schedule's steps)
-CPU_VECTOR_ROWS = 2048
+CPU_VECTOR_ROWS = 2048  # per intra-op thread
 
 
 @dataclass
