@@ -176,3 +176,26 @@ def test_cli_sample_analytic_model(tmp_path: Path) -> None:
     assert main(["sample", "analytic:8gaussians", "-o", str(out), "--n", "50", "--steps", "40"]) == 0
     run = Trajectory.load(out)
     assert run.params["model"]["name"] == "analytic:8gaussians" and np.all(np.isfinite(run.sample))
+
+
+def test_sample_says_when_a_new_T_leaves_the_schedule_short_of_pure_noise(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r.npz"
+    assert main(["sample", "analytic:8gaussians", "-o", str(out), "--n", "5", "--steps", "100",
+                 "--sampler", "ddim"]) == 0
+    assert "far from pure noise" in capsys.readouterr().err
+    assert main(["sample", "analytic:8gaussians", "-o", str(out), "--n", "5", "--steps", "100", "--rescale",
+                 "--sampler", "ddim"]) == 0
+    assert "far from pure noise" not in capsys.readouterr().err
+    run = Trajectory.load(out)
+    # rescaled: β endpoints × 1000/T, so the run still starts near pure noise
+    assert run.params["schedule"]["rescale"] is True and run.alpha_bar[0] < 1e-3
+
+
+def test_sample_reports_clamped_steps(mlp_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "r.npz"
+    assert main(["sample", str(mlp_path), "-o", str(out), "--n", "5", "--schedule", "squaredcos_cap_v2"]) == 0
+    run = Trajectory.load(out)
+    assert run.clamped.any()
+    assert f"{int(run.clamped.sum())} of {run.num_steps} steps lie outside" in capsys.readouterr().out

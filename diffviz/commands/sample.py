@@ -21,6 +21,9 @@ SAMPLER_OPTIONS = {
 }
 
 
+TERMINAL_ALPHA_BAR = 0.01  # above this, x_T ~ N(0, I) is not the schedule's terminal distribution
+
+
 class UsageError(ValueError):
     """A bad combination of options; the message is printed as is."""
 
@@ -33,7 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--schedule", choices=SCHEDULE_NAMES, help="β schedule by diffusers' name")
     group.add_argument("--beta-start", type=float, help="first β (linear, scaled_linear, sigmoid)")
     group.add_argument("--beta-end", type=float, help="last β (linear, scaled_linear, sigmoid)")
-    group.add_argument("--steps", type=int, help="number of schedule steps T")
+    group.add_argument("--steps", type=int, help="number of schedule steps T (see --rescale and --num-inference-steps)")
+    group.add_argument("--rescale", action="store_true",
+                       help="scale linear β endpoints by 1000/T so a new T keeps the total noise (improved-diffusion)")
     group.add_argument("--num-inference-steps", type=int, help="sample on a subset of this many steps")
     group.add_argument("--spacing", default="leading", choices=("leading", "trailing", "linspace"),
                        help="how the subset is spaced (diffusers' timestep_spacing; default leading)")
@@ -73,7 +78,7 @@ def build_schedule(args: argparse.Namespace, model: Denoiser) -> Schedule:
         config["beta_end"] = args.beta_end
     schedule = Schedule.from_name(
         config["name"], config["num_steps"], config.get("beta_start", 1e-4), config.get("beta_end", 0.02),
-        cosine_s=config.get("cosine_s", 0.008), rescale=config.get("rescale", False),
+        cosine_s=config.get("cosine_s", 0.008), rescale=args.rescale or config.get("rescale", False),
     )
     if args.num_inference_steps is not None:
         schedule = schedule.subsample(args.num_inference_steps, args.spacing)
@@ -118,13 +123,23 @@ def run(args: argparse.Namespace) -> int:
     except (UsageError, ModelError, ProviderError, ScheduleError) as exc:
         return fail(str(exc))
 
+    if schedule.alpha_bars[-1] > TERMINAL_ALPHA_BAR:
+        print(f"diffviz sample: note: this schedule ends at ᾱ_T = {schedule.alpha_bars[-1]:.3g}, far from pure noise, "
+              "yet x_T is drawn from N(0, I); to take fewer steps of the model's own schedule use "
+              "--num-inference-steps, or keep the total noise with --rescale", file=sys.stderr)
     with tqdm(total=schedule.num_steps, desc=f"{args.sampler} {model.name}", unit="step", file=sys.stderr) as bar:
         try:
             trajectory = sample(model, schedule, args.sampler, n=args.n, seed=args.seed,
                                 callback=lambda tr, k: bar.update(1), **options)
         except (ModelOutputError, ValueError) as exc:
             return fail(str(exc))
-    trajectory.save(output)
+    try:
+        trajectory.save(output)
+    except OSError as exc:
+        return fail(f"cannot write {output}: {exc.strerror or exc}")
     print(f"wrote {output}: {trajectory.num_steps} steps × {trajectory.num_particles} particles, {args.sampler} on "
           f"{schedule.describe()}, model {model.name}")
+    if trajectory.clamped.any():
+        print(f"{int(trajectory.clamped.sum())} of {trajectory.num_steps} steps lie outside the model's trained noise "
+              "range: the model was queried at the nearest trained level (flagged in the run's 'clamped')")
     return 0
