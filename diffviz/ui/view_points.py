@@ -46,6 +46,9 @@ class XtView(PointsView):
             self.trails.set_history(frame.history(self.settings.trail_length, self.trails.particles))
 
 
+LEVEL_QUANTILES = (0.02, 0.98)
+
+
 class ScoreView(PointsView):
     """s_θ(·, t) on the field grid: arrows of equal length coloured by log|s|, over a map of log|s|."""
 
@@ -75,7 +78,10 @@ class ScoreView(PointsView):
         grid = int(round(np.sqrt(len(points))))
         log_mag = np.log10(np.maximum(np.linalg.norm(field, axis=1), 1e-30)).astype(np.float32)
         lo, hi = float(log_mag.min()), float(log_mag.max())
-        self.levels = (lo, max(hi, lo + 1e-6))
+        # colours span the 2nd–98th percentile of log|s|: far from the data |s| grows like distance/(1−ᾱ), and
+        # min–max levels would paint almost every arrow the top colour
+        c_lo, c_hi = (float(v) for v in np.quantile(log_mag, LEVEL_QUANTILES))
+        self.levels = (c_lo, max(c_hi, c_lo + 1e-6))
         self.map.setImage(log_mag.reshape(grid, grid), autoLevels=False, levels=self.levels)
         cell = float(points[1, 0] - points[0, 0])
         x0, y0 = float(points[0, 0]) - cell / 2, float(points[0, 1]) - cell / 2
