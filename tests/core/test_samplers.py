@@ -54,36 +54,31 @@ def assert_same_up_to_float32(ours: np.ndarray, theirs: np.ndarray) -> None:
     assert err.max() < 5e-3
 
 
+def compare_with_diffusers(ref, sampler: str, steps: int, seed: int, step_kw: dict, **options) -> None:  # type: ignore[no-untyped-def]
+    """Run our sampler and diffusers' scheduler on the same model, x_T and noise, over `steps` leading steps."""
+    ref.set_timesteps(steps)
+    schedule = Schedule.from_name("linear", 1000).subsample(steps, "leading")
+    model = EpsMixture(ref.alphas_cumprod.double().numpy())
+    rng = np.random.default_rng(seed)
+    x_T = rng.standard_normal((256, 2)).astype(np.float32)
+    noise = rng.standard_normal((steps, 256, 2)).astype(np.float32)
+    ours = sample(model, schedule, sampler, x_T=x_T, noise=noise, field_grid=0, **options)
+    assert_same_up_to_float32(ours.sample, diffusers_loop(ref, model, x_T, noise, **step_kw))
+
+
 @pytest.mark.parametrize("variance_type", ["fixed_small", "fixed_large"])
 @pytest.mark.parametrize("clip", [False, True])
 def test_ddpm_matches_diffusers_step_for_step(variance_type: str, clip: bool) -> None:
     ref = DDPMScheduler(num_train_timesteps=1000, variance_type=variance_type, clip_sample=clip,
                         clip_sample_range=1.0)
-    ref.set_timesteps(40)
-    schedule = Schedule.from_name("linear", 1000).subsample(40, "leading")
-    model = EpsMixture(ref.alphas_cumprod.double().numpy())
-    rng = np.random.default_rng(0)
-    x_T = rng.standard_normal((256, 2)).astype(np.float32)
-    noise = rng.standard_normal((40, 256, 2)).astype(np.float32)
-    ours = sample(model, schedule, "ddpm", x_T=x_T, noise=noise, variance_type=variance_type, clip_sample=clip,
-                  field_grid=0)
-    theirs = diffusers_loop(ref, model, x_T, noise)
-    assert_same_up_to_float32(ours.sample, theirs)
+    compare_with_diffusers(ref, "ddpm", 40, 0, {}, variance_type=variance_type, clip_sample=clip)
 
 
 @pytest.mark.parametrize("eta", [0.0, 0.5, 1.0])
 @pytest.mark.parametrize("clip", [False, True])
 def test_ddim_matches_diffusers_step_for_step(eta: float, clip: bool) -> None:
     ref = DDIMScheduler(num_train_timesteps=1000, clip_sample=clip, set_alpha_to_one=True)
-    ref.set_timesteps(25)
-    schedule = Schedule.from_name("linear", 1000).subsample(25, "leading")
-    model = EpsMixture(ref.alphas_cumprod.double().numpy())
-    rng = np.random.default_rng(1)
-    x_T = rng.standard_normal((256, 2)).astype(np.float32)
-    noise = rng.standard_normal((25, 256, 2)).astype(np.float32)
-    ours = sample(model, schedule, "ddim", x_T=x_T, noise=noise, eta=eta, clip_sample=clip, field_grid=0)
-    theirs = diffusers_loop(ref, model, x_T, noise, eta=eta)
-    assert_same_up_to_float32(ours.sample, theirs)
+    compare_with_diffusers(ref, "ddim", 25, 1, {"eta": eta}, eta=eta, clip_sample=clip)
 
 
 def test_ddpm_score_form_equals_posterior_mean_form() -> None:
