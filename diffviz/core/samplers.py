@@ -65,24 +65,33 @@ def _is_last(plan: Plan, k: int) -> bool:
     return k == plan.num_steps - 1
 
 
+def ddpm_step(
+    predict: Predict, x: np.ndarray, plan: Plan, noise: Noise, k: int, *,
+    variance_type: VarianceType = "fixed_small", clip_sample: bool = False, clip_sample_range: float = 1.0,
+) -> np.ndarray:
+    """One DDPM ancestral step x_t → x_{t−1} (seed eq. 6); no noise on the last step."""
+    a_t, a_prev = plan.alpha_bar[k], plan.alpha_bar_prev[k]
+    alpha_t = a_t / a_prev
+    beta_t = 1.0 - alpha_t
+    pred = predict(x, a_t)
+    if clip_sample:  # μ̃_t from the clipped x̂_0 (math.md: posterior mean)
+        x0 = np.clip(pred.x0_hat, -clip_sample_range, clip_sample_range)
+        mean = np.sqrt(a_prev) * beta_t / (1 - a_t) * x0 + np.sqrt(alpha_t) * (1 - a_prev) / (1 - a_t) * x
+    else:  # μ_θ = x_t/√α_t + (1−α_t)/√α_t · s_θ
+        mean = (x + beta_t * pred.score) / np.sqrt(alpha_t)
+    if not _is_last(plan, k):
+        mean = mean + np.sqrt(ddpm_variance(plan, k, variance_type)) * noise(k, 0)
+    return mean.astype(x.dtype, copy=False)
+
+
 def ddpm(
     predict: Predict, x: np.ndarray, plan: Plan, noise: Noise, *,
     variance_type: VarianceType = "fixed_small", clip_sample: bool = False, clip_sample_range: float = 1.0,
 ) -> Iterator[np.ndarray]:
-    """DDPM ancestral sampling (seed eq. 6), with diffusers' ``variance_type`` and ``clip_sample``."""
+    """DDPM ancestral sampling, with diffusers' ``variance_type`` and ``clip_sample``."""
     for k in range(plan.num_steps):
-        a_t, a_prev = plan.alpha_bar[k], plan.alpha_bar_prev[k]
-        alpha_t = a_t / a_prev
-        beta_t = 1.0 - alpha_t
-        pred = predict(x, a_t)
-        if clip_sample:  # μ̃_t from the clipped x̂_0 (math.md: posterior mean)
-            x0 = np.clip(pred.x0_hat, -clip_sample_range, clip_sample_range)
-            mean = np.sqrt(a_prev) * beta_t / (1 - a_t) * x0 + np.sqrt(alpha_t) * (1 - a_prev) / (1 - a_t) * x
-        else:  # μ_θ = x_t/√α_t + (1−α_t)/√α_t · s_θ
-            mean = (x + beta_t * pred.score) / np.sqrt(alpha_t)
-        if not _is_last(plan, k):
-            mean = mean + np.sqrt(ddpm_variance(plan, k, variance_type)) * noise(k, 0)
-        x = mean.astype(x.dtype, copy=False)
+        x = ddpm_step(predict, x, plan, noise, k, variance_type=variance_type, clip_sample=clip_sample,
+                      clip_sample_range=clip_sample_range)
         yield x
 
 
@@ -146,8 +155,8 @@ def predictor_corrector(
     snr: float = 0.16, corrector_steps: int = 1, variance_type: VarianceType = "fixed_small",
 ) -> Iterator[np.ndarray]:
     """DDPM predictor, then Langevin corrector x ← x + γ s + √(2γ) z, γ = 2 α (r ‖z‖/‖s‖)² (Song et al. 2021)."""
-    predictor = ddpm(predict, x, plan, noise, variance_type=variance_type)
-    for k, x in enumerate(predictor):
+    for k in range(plan.num_steps):
+        x = ddpm_step(predict, x, plan, noise, k, variance_type=variance_type)
         if not _is_last(plan, k):
             level = plan.alpha_bar_prev[k]
             alpha = plan.alpha_bar[k + 1] / plan.alpha_bar_prev[k + 1]  # α at the level being corrected

@@ -148,3 +148,17 @@ def test_ddim_eta_zero_draws_no_noise() -> None:
     x_T = np.random.default_rng(4).standard_normal((50, 2)).astype(np.float32)
     runs = [sample(GM, schedule, "ddim", x_T=x_T, seed=s, eta=0.0, field_grid=0).sample for s in (0, 1)]
     np.testing.assert_array_equal(*runs)
+
+
+def test_the_corrector_moves_the_chain_that_the_predictor_continues() -> None:
+    """PC with the same predictor noise as DDPM must end elsewhere: the corrected x is where the next step starts."""
+    schedule = Schedule.from_name("linear", 1000).subsample(20)
+    rng = np.random.default_rng(5)
+    x_T = rng.standard_normal((64, 2)).astype(np.float32)
+    noise = rng.standard_normal((20, 2, 64, 2)).astype(np.float32)  # draw 0: predictor, draw 1: corrector
+    pc = sample(GM, schedule, "pc", x_T=x_T, noise=noise, snr=0.3, field_grid=0)
+    ddpm = sample(GM, schedule, "ddpm", x_T=x_T, noise=noise[:, 0], field_grid=0)
+    assert np.abs(pc.sample - ddpm.sample).mean() > 1e-3
+    # with a zero target SNR the corrector is the identity and PC is exactly DDPM
+    still = sample(GM, schedule, "pc", x_T=x_T, noise=noise, snr=0.0, field_grid=0)
+    np.testing.assert_allclose(still.sample, ddpm.sample, atol=1e-6)
