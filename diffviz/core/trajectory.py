@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .atomic import atomic_path
 from .parameterization import score_from_eps, x0_from_eps
 
 FORMAT_VERSION = 1
+REQUIRED_ARRAYS = ("x", "eps_hat", "alpha_bar", "alpha_bar_prev", "model_time", "clamped", "steps_done", "params")
 
 
 @dataclass(eq=False)
@@ -120,16 +121,11 @@ class Trajectory:
         )
         if self.field_points is not None and self.field_eps is not None:
             arrays.update(field_points=self.field_points, field_eps=self.field_eps)
-        if not path.parent.exists():
-            raise FileNotFoundError(f"cannot save run: folder {path.parent} does not exist")
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
-            with os.fdopen(fd, "wb") as f:
+            with atomic_path(path) as tmp, open(tmp, "wb") as f:
                 np.savez(f, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        except FileNotFoundError as exc:
+            raise FileNotFoundError(f"cannot save run: {exc}") from None
         return path
 
     @classmethod
@@ -140,10 +136,15 @@ class Trajectory:
                 data = {k: z[k] for k in z.files}
         except (OSError, ValueError, EOFError) as exc:
             raise ValueError(f"{path} is not a diffviz run (.npz): {exc}") from exc
-        missing = {"x", "eps_hat", "alpha_bar", "params"} - set(data)
+        missing = set(REQUIRED_ARRAYS) - set(data)
         if missing:
             raise ValueError(f"{path} is not a diffviz run: missing {', '.join(sorted(missing))}")
-        params = json.loads(str(data.pop("params")))
+        try:
+            params = json.loads(str(data.pop("params")))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path} is not a diffviz run: its params are not JSON ({exc})") from None
+        if not isinstance(params, dict):
+            raise ValueError(f"{path} is not a diffviz run: its params are not a JSON object")
         return cls(
             x=data["x"], eps_hat=data["eps_hat"], alpha_bar=data["alpha_bar"], alpha_bar_prev=data["alpha_bar_prev"],
             model_time=data["model_time"], clamped=data["clamped"], params=params,

@@ -6,9 +6,7 @@ collection can crash the interpreter on the way out.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from importlib import resources
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from PySide6.QtCore import QEventLoop, QMessageLogContext, QtMsgType, QTimer, qI
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from ..core.atomic import atomic_path
 from .main_window import MainWindow
 from .model_info import default_model_spec
 from .settings_store import SettingsStore
@@ -131,17 +130,11 @@ def screenshot(out: str | Path, model: str | None = None, *, at: float = 0.95, t
 
 def _save_png(pixmap: object, out: Path) -> bool:
     """Write through a temporary file and rename, so no half-written image is left."""
-    out = out.resolve()
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".png", dir=out.parent)
-    os.close(fd)
     try:
-        if not pixmap.save(tmp, "PNG"):  # type: ignore[attr-defined]
-            print(f"diffviz: could not write {out}", file=sys.stderr)
-            return False
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a saved image is an ordinary file
-        os.replace(tmp, out)
-        return True
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+        with atomic_path(out.resolve()) as tmp:
+            if not pixmap.save(str(tmp), "PNG"):  # type: ignore[attr-defined]
+                raise OSError("Qt could not encode the PNG")
+    except OSError as exc:
+        print(f"diffviz: could not write {out}: {exc}", file=sys.stderr)
+        return False
+    return True

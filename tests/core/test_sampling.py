@@ -161,3 +161,22 @@ def test_clamped_steps_are_flagged_in_the_trajectory() -> None:
     gm = Indexed(GM.means, GM.weights, GM.covs)
     run = sample(gm, Schedule.from_name("squaredcos_cap_v2", 100), "ddim", n=4)
     assert run.clamped[0] and not run.clamped[50]  # step 0 is the noisiest: ᾱ ≈ 0 beyond linear's ᾱ_T
+
+
+def test_saved_runs_have_ordinary_permissions_and_truncated_files_are_refused(tmp_path) -> None:
+    import os
+    import stat
+
+    run = sample(GM, SCHED, "ddim", n=4, seed=0)
+    path = run.save(tmp_path / "run.npz")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+    partial = tmp_path / "partial.npz"
+    np.savez(partial, x=run.x, eps_hat=run.eps_hat, alpha_bar=run.alpha_bar, params=np.array("{}"))
+    with pytest.raises(ValueError, match="missing alpha_bar_prev, clamped, model_time, steps_done"):
+        Trajectory.load(partial)
+    np.savez(partial, **{k: getattr(run, k) for k in ("x", "eps_hat", "alpha_bar", "alpha_bar_prev", "model_time",
+                                                      "clamped")}, steps_done=np.int64(1), params=np.array("[1]"))
+    with pytest.raises(ValueError, match="not a JSON object"):
+        Trajectory.load(partial)
