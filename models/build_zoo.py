@@ -21,11 +21,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from diffviz.core.atomic import atomic_write
+
 from . import ZOO_DIR
 from .cards import render_readme
 from .config import TrainConfig, default_config
 from .data import data_kind
-from .files import atomic_write
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from diffviz.core.atomic import atomic_write
 from diffviz.core.schedule import Schedule
-
-from .files import atomic_write
 
 OPSET = 18
 CONTRACT_VERSION = "1"

@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from diffviz.core.atomic import atomic_write_many
+
 from .config import TrainConfig
 from .data import data_range
 from .export import checked_onnx_bytes, contract_metadata
-from .files import atomic_write_many
 from .training import TrainResult, train
 
 

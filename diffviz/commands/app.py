@@ -24,9 +24,12 @@ def run(args: argparse.Namespace) -> int:
         if not 0.0 <= args.at <= 1.0:
             print(f"diffviz: --at {args.at} is outside [0, 1]", file=sys.stderr)
             return 2
-        if not args.screenshot.parent.resolve().is_dir():
-            print(f"diffviz: cannot write {args.screenshot}: folder {args.screenshot.parent} does not exist",
-                  file=sys.stderr)
+        from diffviz.core.atomic import OutputPathError, check_writable
+
+        try:
+            check_writable(args.screenshot)
+        except OutputPathError as exc:
+            print(f"diffviz: {exc}", file=sys.stderr)
             return 2
     from diffviz.ui.app import QtBindingError, run_window, screenshot
 

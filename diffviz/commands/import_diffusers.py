@@ -29,7 +29,7 @@ def _fail(message: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from diffviz.zoo.diffusers_bridge import DiffusersImportError, import_unet, locate
-    from diffviz.zoo.files import OutputPathError, check_writable
+    from diffviz.core.atomic import OutputPathError, check_writable
 
     try:
         locate(args.folder)

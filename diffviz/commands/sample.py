@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -52,17 +51,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
 
 
-def check_output(path: Path) -> None:
-    """Refuse an output path that cannot be written, before any sampling is done."""
-    if path.is_dir():
-        raise UsageError(f"cannot write {path}: it is a folder")
-    folder = path.parent
-    if not folder.is_dir():
-        raise UsageError(f"cannot write {path}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise UsageError(f"cannot write {path}: permission denied")
-
-
 def build_schedule(args: argparse.Namespace, model: Denoiser) -> Schedule:
     """The sampling schedule: the model's training schedule, with any option given on the command line changed."""
     base = model.train_schedule
@@ -106,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from diffviz.core import ModelOutputError, ScheduleError, sample
+    from diffviz.core.atomic import OutputPathError, check_writable
     from diffviz.runtime import ModelError, ProviderError, load_model
 
     def fail(message: str) -> int:
@@ -114,13 +103,13 @@ def run(args: argparse.Namespace) -> int:
 
     output = Path(args.output)
     try:
-        check_output(output)
+        check_writable(output)
         if args.n < 1:
             raise UsageError(f"--n must be ≥ 1, got {args.n}")
         model = load_model(args.model)
         schedule = build_schedule(args, model)
         options = sampler_options(args, model)
-    except (UsageError, ModelError, ProviderError, ScheduleError) as exc:
+    except (UsageError, OutputPathError, ModelError, ProviderError, ScheduleError) as exc:
         return fail(str(exc))
 
     if schedule.alpha_bars[-1] > TERMINAL_ALPHA_BAR:

@@ -41,7 +41,7 @@ def _fail(message: str) -> int:
 def run(args: argparse.Namespace) -> int:
     from diffviz.core.schedule import ScheduleError
     from diffviz.zoo.data import UnknownDatasetError, check_dataset
-    from diffviz.zoo.files import OutputPathError, check_writable
+    from diffviz.core.atomic import OutputPathError, check_writable
 
     try:
         check_dataset(args.dataset)

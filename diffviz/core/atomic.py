@@ -1,12 +1,40 @@
-"""Write files so that no half-written file is ever left: a temporary file beside the target, renamed over it."""
+"""Write files whole or not at all: a temporary file beside the target, renamed over it only on success."""
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+
+
+class OutputPathError(OSError):
+    """The output path cannot be written (missing folder, no permission, a folder in the way)."""
+
+
+def check_writable(path: str | os.PathLike[str]) -> Path:
+    """Fail early, before any work, if ``path`` cannot be created; returns it as a Path."""
+    p = Path(path)
+    if p.is_dir():
+        raise OutputPathError(f"cannot write {p}: it is a folder; give a file name")
+    folder = p.parent
+    if folder.exists() and not folder.is_dir():
+        raise OutputPathError(f"cannot write {p}: {folder} is a file, not a folder")
+    if not folder.is_dir():
+        raise OutputPathError(f"cannot write {p}: the folder {folder} does not exist")
+    try:
+        with atomic_path(p):
+            raise _Probe  # create and remove a temporary file: the folder really takes new files
+    except _Probe:
+        pass
+    except OSError as e:
+        raise OutputPathError(f"cannot write {p}: {e.strerror or e}") from None
+    return p
+
+
+class _Probe(Exception):
+    """Aborts the write probe in :func:`check_writable` (so nothing is renamed)."""
 
 
 @contextmanager
@@ -25,3 +53,17 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def atomic_write_many(files: Mapping[str | os.PathLike[str], bytes | str]) -> None:
+    """Write every file to a temporary file beside it first, then rename them all; if any write fails, no
+    target is touched and no temporary file is left."""
+    with ExitStack() as stack:
+        for path, data in files.items():
+            tmp = stack.enter_context(atomic_path(path))
+            tmp.write_bytes(data.encode() if isinstance(data, str) else data)
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it over ``path``."""
+    atomic_write_many({path: data})

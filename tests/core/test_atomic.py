@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from diffviz.zoo.files import OutputPathError, atomic_write, atomic_write_many, check_writable
+from diffviz.core.atomic import OutputPathError, atomic_write, atomic_write_many, check_writable
 
 
 def test_files_are_replaced_whole(tmp_path: Path) -> None:
