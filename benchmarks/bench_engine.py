@@ -118,6 +118,7 @@ class Timed:
         self.model, self.inside = model, 0.0
         self.name, self.prediction_type = model.name, model.prediction_type
         self.data_shape, self.train_schedule = model.data_shape, model.train_schedule
+        self.card = model.card
 
     def model_time(self, alpha_bar: float) -> tuple[float, bool]:
         return self.model.model_time(alpha_bar)  # type: ignore[no-any-return]

@@ -97,12 +97,12 @@ def test_sample_writes_a_run_that_reruns_bit_for_bit(mlp_path: Path, tmp_path: P
 def test_sample_schedule_options(mlp_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "cos.npz"
     code = main(["sample", str(mlp_path), "-o", str(out), "--n", "20", "--schedule", "squaredcos_cap_v2",
-                 "--steps", "30", "--variance-type", "fixed_large"])
+                 "--num-train-timesteps", "30", "--variance-type", "fixed_large"])
     assert code == 0
     run = Trajectory.load(out)
     want = Schedule.from_name("squaredcos_cap_v2", 30)
     np.testing.assert_array_equal(run.alpha_bar, want.alpha_bars[::-1])
-    assert run.params["options"] == {"variance_type": "fixed_large"}
+    assert run.params.options["variance_type"] == "fixed_large"
 
 
 def test_sample_defaults_to_the_models_training_schedule(mlp_path: Path, tmp_path: Path) -> None:
@@ -116,7 +116,7 @@ def test_sample_defaults_to_the_models_training_schedule(mlp_path: Path, tmp_pat
 @pytest.mark.parametrize("args, words", [
     (["--beta-start", "2"], ["beta_start = 2.0", "outside (0, 1)"]),
     (["--beta-start", "0.1", "--beta-end", "0.01"], ["larger than beta_end"]),
-    (["--steps", "0"], ["num_steps", "≥ 1"]),
+    (["--num-train-timesteps", "0"], ["num_steps", "≥ 1"]),
     (["--num-inference-steps", "500"], ["num_inference_steps", "[1, 50]"]),
     (["--sampler", "ddpm", "--eta", "1"], ["--eta does not apply to the ddpm sampler"]),
     (["--n", "0"], ["--n must be ≥ 1"]),
@@ -157,7 +157,7 @@ def test_sample_bad_model(tmp_path: Path) -> None:
 def test_ctrl_c_leaves_no_file(tmp_path: Path) -> None:
     out = tmp_path / "run.npz"
     proc = subprocess.Popen([sys.executable, "-m", "diffviz", "sample", "analytic:8gaussians", "-o", str(out),
-                             "--n", "20000", "--steps", "1000"], stderr=subprocess.PIPE, text=True)
+                             "--n", "20000", "--num-train-timesteps", "1000"], stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     seen = ""
     while "step" not in seen:  # wait for the progress bar: sampling has started
@@ -173,24 +173,24 @@ def test_ctrl_c_leaves_no_file(tmp_path: Path) -> None:
 
 def test_cli_sample_analytic_model(tmp_path: Path) -> None:
     out = tmp_path / "a.npz"
-    assert main(["sample", "analytic:8gaussians", "-o", str(out), "--n", "50", "--steps", "40"]) == 0
+    assert main(["sample", "analytic:8gaussians", "-o", str(out), "--n", "50", "--num-train-timesteps", "40"]) == 0
     run = Trajectory.load(out)
-    assert run.params["model"]["name"] == "analytic:8gaussians" and np.all(np.isfinite(run.sample))
+    assert run.params.model.name == "analytic:8gaussians" and np.all(np.isfinite(run.sample))
 
 
 def test_sample_says_when_a_new_T_leaves_the_schedule_short_of_pure_noise(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "r.npz"
-    assert main(["sample", "analytic:8gaussians", "-o", str(out), "--n", "5", "--steps", "100",
+    assert main(["sample", "analytic:8gaussians", "-o", str(out), "--n", "5", "--num-train-timesteps", "100",
                  "--sampler", "ddim"]) == 0
     assert "far from pure noise" in capsys.readouterr().err
-    assert main(["sample", "analytic:8gaussians", "-o", str(out), "--n", "5", "--steps", "100", "--rescale",
+    assert main(["sample", "analytic:8gaussians", "-o", str(out), "--n", "5", "--num-train-timesteps", "100", "--rescale",
                  "--sampler", "ddim"]) == 0
     assert "far from pure noise" not in capsys.readouterr().err
     run = Trajectory.load(out)
     # rescaled: β endpoints × 1000/T, so the run still starts near pure noise
-    assert run.params["schedule"]["rescale"] is True and run.alpha_bar[0] < 1e-3
+    assert run.params.schedule_config["rescale"] is True and run.alpha_bar[0] < 1e-3
 
 
 def test_sample_reports_clamped_steps(mlp_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

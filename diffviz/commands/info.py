@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from diffviz.core import Denoiser
 
 HELP = ("Check a model against the diffviz contract (docs/model-format.md) and print its metadata, training "
         "schedule, the execution provider that runs it and a probe timing. Exit code 2 if it is not valid.")
@@ -14,34 +18,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n", type=int, default=1000, help="batch size of the probe timing (default 1000)")
 
 
-def _lines(model: object, n: int) -> list[str]:
+def _lines(model: Denoiser, n: int) -> list[str]:
     from diffviz.runtime import OnnxDenoiser, time_model_call
 
-    schedule = getattr(model, "train_schedule", None)
+    card = model.card
+    schedule = card.train_schedule
     rows = [
-        ("model", getattr(model, "name", "?")),
-        ("file", str(getattr(model, "path", "")) or None),
-        ("sha256", getattr(model, "sha256", None)),
-        ("description", getattr(model, "description", None) or None),
+        ("model", card.name),
+        ("file", card.path),
+        ("sha256", card.sha256),
+        ("description", card.description or None),
         ("contract", "valid (version 1)" if isinstance(model, OnnxDenoiser) else "analytic model (no ONNX file)"),
-        ("prediction type", getattr(model, "prediction_type", "?")),
+        ("prediction type", card.prediction_type),
         ("training schedule", schedule.describe() if schedule is not None else "none (exact at every noise level)"),
-        ("data shape", "(N, " + ", ".join(map(str, getattr(model, "data_shape", ()))) + ")"),
-        ("time input", getattr(model, "time_input", None) or "alpha_bar (analytic)"),
-        ("batch size", getattr(model, "batch_size", None) or "dynamic"),
-        ("data", getattr(model, "data", None)),
-        ("data range", getattr(model, "data_range", None)),
-        ("provider", getattr(model, "provider", "numpy (analytic)")),
+        ("data shape", "(N, " + ", ".join(map(str, card.data_shape)) + ")"),
+        ("time input", card.time_input or "alpha_bar (analytic)"),
+        ("batch size", card.batch_size or "dynamic"),
+        ("data", card.data),
+        ("data range", card.data_range),
+        # ONNX models name ORT's execution provider exactly (the card says it in words: CUDA, CPU).
+        ("provider", model.provider if isinstance(model, OnnxDenoiser) else card.provider),
     ]
     lines = [f"{key + ':':<19}{value}" for key, value in rows if value is not None]
-    metadata = getattr(model, "metadata", None)
-    if metadata is not None:
-        lines.append("metadata:" + ("" if metadata else "          (none in the file)"))
-        lines += [f"  {k} = {v}" for k, v in sorted(metadata.items())]
-    notices = list(getattr(model, "notices", []))
-    lines.append("notices:" + ("" if notices else "           none"))
-    lines += [f"  - {text}" for text in notices]
-    ms = time_model_call(model, n)  # type: ignore[arg-type]
+    if card.metadata is not None:
+        lines.append("metadata:" + ("" if card.metadata else "          (none in the file)"))
+        lines += [f"  {k} = {v}" for k, v in sorted(card.metadata.items())]
+    lines.append("notices:" + ("" if card.notices else "           none"))
+    lines += [f"  - {text}" for text in card.notices]
+    ms = time_model_call(model, n)
     lines.append(f"{'probe timing:':<19}{ms:.3f} ms per call at N={n} ({ms * 1e6 / n:.1f} ns per sample)")
     return lines
 

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import inspect
 import sys
 from pathlib import Path
 from typing import Any
 
-from diffviz.core import SAMPLERS, SCHEDULE_NAMES, Denoiser, Schedule  # numpy only, loaded by `import diffviz`
+from diffviz.core import SAMPLERS, SCHEDULE_NAMES, Denoiser, Option, OptionError, Schedule  # numpy only
 
 HELP = ("Sample from a model without the window and save the whole trajectory (.npz). The sampling schedule "
         "defaults to the model's training schedule.")
 
-# Which sampler takes which option: the keyword-only arguments of its function (diffusers' names).
-SAMPLER_OPTIONS = {
-    name: tuple(p.name for p in inspect.signature(spec.fn).parameters.values() if p.kind is p.KEYWORD_ONLY)
-    for name, spec in SAMPLERS.items()
-}
+
+def declared_options() -> dict[str, Option]:
+    """Every sampler option by name, from the samplers' declarations (the flags are derived from these)."""
+    out: dict[str, Option] = {}
+    for spec in SAMPLERS.values():
+        for option in spec.options:
+            out.setdefault(option.name, option)
+    return out
 
 
 TERMINAL_ALPHA_BAR = 0.01  # above this, x_T ~ N(0, I) is not the schedule's terminal distribution
@@ -35,20 +37,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--schedule", choices=SCHEDULE_NAMES, help="β schedule by diffusers' name")
     group.add_argument("--beta-start", type=float, help="first β (linear, scaled_linear, sigmoid)")
     group.add_argument("--beta-end", type=float, help="last β (linear, scaled_linear, sigmoid)")
-    group.add_argument("--steps", type=int, help="number of schedule steps T (see --rescale and --num-inference-steps)")
+    group.add_argument("--num-train-timesteps", type=int, metavar="T",
+                       help="length T of the schedule (see --rescale and --num-inference-steps)")
     group.add_argument("--rescale", action="store_true",
                        help="scale linear β endpoints by 1000/T so a new T keeps the total noise (improved-diffusion)")
-    group.add_argument("--num-inference-steps", type=int, help="sample on a subset of this many steps")
-    group.add_argument("--spacing", default="leading", choices=("leading", "trailing", "linspace"),
+    group.add_argument("--num-inference-steps", type=int, help="sampling steps: a subset of this many of the T steps")
+    group.add_argument("--timestep-spacing", "--spacing", dest="spacing", default="leading",
+                       choices=("leading", "trailing", "linspace"),
                        help="how the subset is spaced (diffusers' timestep_spacing; default leading)")
-    opts = parser.add_argument_group("sampler options")
-    opts.add_argument("--eta", type=float, help="DDIM η (0 deterministic, 1 like DDPM); ddim only")
-    opts.add_argument("--variance-type", choices=("fixed_small", "fixed_large"),
-                      help="ddpm and pc (default fixed_small)")
-    opts.add_argument("--clip-sample", action=argparse.BooleanOptionalAction, default=None,
-                      help="clip x̂_0 to the data range (ddpm, ddim; default: what the model's metadata says)")
-    parser.add_argument("--n", type=int, default=1000, help="number of particles (default 1000)")
+    add_option_flags(parser.add_argument_group("sampler options (each applies to the samplers named)"))
+    parser.add_argument("--n", "--num-particles", dest="n", type=int, default=1000,
+                        help="number of particles (default 1000)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+
+def add_option_flags(group: argparse._ArgumentGroup) -> None:
+    """One flag per declared sampler option: ``--eta``, ``--variance-type``, ``--clip-sample/--no-clip-sample``…"""
+    for name, option in declared_options().items():
+        takers = ", ".join(s for s, spec in SAMPLERS.items() if option in spec.options)
+        text = f"{option.help} [{takers}; default {option.default}]"
+        if name == "clip_sample":
+            text = f"{option.help} [{takers}; default: what the model's metadata says]"
+        if name == "clip_sample_range":
+            text = f"{option.help} [{takers}; default: the model's data range]"
+        if option.type is bool:
+            group.add_argument(option.flag, dest=name, action=argparse.BooleanOptionalAction, default=None, help=text)
+        elif option.choices:
+            group.add_argument(option.flag, dest=name, choices=option.choices, default=None, help=text)
+        else:
+            group.add_argument(option.flag, dest=name, type=option.type, default=None, help=text)
 
 
 def build_schedule(args: argparse.Namespace, model: Denoiser) -> Schedule:
@@ -58,8 +75,8 @@ def build_schedule(args: argparse.Namespace, model: Denoiser) -> Schedule:
         name="linear", num_steps=1000, beta_start=1e-4, beta_end=0.02)
     if args.schedule is not None and args.schedule != config.get("name"):
         config = dict(name=args.schedule, num_steps=config.get("num_steps", 1000))
-    if args.steps is not None:
-        config["num_steps"] = args.steps
+    if args.num_train_timesteps is not None:
+        config["num_steps"] = args.num_train_timesteps
     if args.beta_start is not None:
         config["beta_start"] = args.beta_start
     if args.beta_end is not None:
@@ -74,20 +91,26 @@ def build_schedule(args: argparse.Namespace, model: Denoiser) -> Schedule:
 
 
 def sampler_options(args: argparse.Namespace, model: Denoiser) -> dict[str, Any]:
-    allowed = SAMPLER_OPTIONS[args.sampler]
-    given = {"eta": args.eta, "variance_type": args.variance_type, "clip_sample": args.clip_sample}
+    """The options given on the command line, checked against the sampler's declaration (plus the model card's
+    clipping advice); a flag the sampler does not take, or a bad value, is a :class:`UsageError` naming the flag."""
+    declared = declared_options()
+    allowed = {o.name: o for o in SAMPLERS[args.sampler].options}
+    given = {name: getattr(args, name) for name in declared if getattr(args, name, None) is not None}
+    for key in given:
+        if key not in allowed:
+            takes = ", ".join(o.flag for o in allowed.values()) or "no options"
+            raise UsageError(f"{declared[key].flag} does not apply to the {args.sampler} sampler (it takes: {takes})")
+    card = model.card
+    if "clip_sample" in allowed and "clip_sample" not in given and card.clip_sample:
+        given["clip_sample"] = True  # the model's metadata says clipping suits it
+    if "clip_sample_range" in allowed and "clip_sample_range" not in given:
+        given["clip_sample_range"] = card.clip_sample_range
     for key, value in given.items():
-        if value is not None and key not in allowed:
-            takes = ", ".join("--" + k.replace("_", "-") for k in given if k in allowed) or "none of these options"
-            flag = "--" + key.replace("_", "-")
-            raise UsageError(f"{flag} does not apply to the {args.sampler} sampler (it takes: {takes})")
-    options = {k: v for k, v in given.items() if v is not None}
-    if "clip_sample" in allowed and args.clip_sample is None and getattr(model, "clip_sample", False):
-        options["clip_sample"] = True  # the model's metadata says clipping suits it
-    if options.get("clip_sample"):
-        lo, hi = getattr(model, "data_range", None) or (-1.0, 1.0)
-        options["clip_sample_range"] = float(max(abs(lo), abs(hi)))
-    return options
+        try:
+            given[key] = allowed[key].check(value, args.sampler)
+        except OptionError:
+            raise UsageError(f"{allowed[key].flag} {value} is invalid: expected {allowed[key].describe_range()}")
+    return given
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 
+from .card import ModelCard
 from .schedule import Schedule
 
 TimeInput = Literal["index", "continuous"]
@@ -36,6 +37,11 @@ class Denoiser(Protocol):
     @property
     def train_schedule(self) -> Schedule | None:
         """The schedule the model was trained on (None for analytic models, exact at every ᾱ)."""
+        ...
+
+    @property
+    def card(self) -> ModelCard:
+        """What the model is, frozen at load time (name, prediction type, shapes, schedule, provider, notices…)."""
         ...
 
     def model_time(self, alpha_bar: float) -> tuple[float, bool]:

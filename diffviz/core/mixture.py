@@ -11,9 +11,11 @@ through every sampler exactly like an ONNX model and is never out of its trained
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
+from .card import ANALYTIC_PROVIDER, ModelCard
 from .datasets import EIGHT_GAUSSIANS_STD, eight_gaussian_means, make_dataset
 from .schedule import Schedule
 
@@ -142,6 +144,14 @@ class GaussianMixture:
         return x.reshape(n, *self.data_shape)
 
     # ---- Denoiser protocol --------------------------------------------------------------------------------
+    @cached_property
+    def card(self) -> ModelCard:
+        """An analytic model's card: no file, no metadata, model time ᾱ (``time_input`` None), run by numpy."""
+        return ModelCard.create(
+            name=self.name, prediction_type=self.prediction_type, data_shape=self.data_shape,
+            train_schedule=self.train_schedule, provider=ANALYTIC_PROVIDER,
+        )
+
     def model_time(self, alpha_bar: float) -> tuple[float, bool]:
         """The model time of an analytic mixture is ᾱ itself: exact at every noise level."""
         return float(alpha_bar), False

@@ -8,7 +8,9 @@ Every sampler has the same shape::
 - ``plan`` holds ᾱ_t and ᾱ_{t−1} for each step, in sampling order (noisiest first);
 - ``noise(k, j)`` hands out the j-th standard normal draw of step k; it is only called when a draw is used.
 
-The first ``predict`` call of each step is always at (x_t, ᾱ_t): the driver records that one.
+Each step yields a :class:`Step`: x_{t−1} and the prediction at (x_t, ᾱ_t) that the step stands for. The driver
+records that prediction, whatever order the sampler made its model calls in (a corrector-first or multistep
+sampler says which one is the step's). Options are declared once per sampler in :data:`SAMPLERS`.
 """
 
 from __future__ import annotations
@@ -19,12 +21,22 @@ from typing import Any, Literal
 
 import numpy as np
 
+from . import options as opt
+from .options import Option, OptionValue, validate_options
 from .parameterization import Prediction, eps_from_x0
 from .schedule import Schedule
 
 Predict = Callable[[np.ndarray, float], Prediction]
 Noise = Callable[[int, int], np.ndarray]
 VarianceType = Literal["fixed_small", "fixed_large"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one sampler step yields: x_{t−1}, and the model's prediction at (x_t, ᾱ_t) (what the run records)."""
+
+    x: np.ndarray
+    prediction: Prediction
 
 
 @dataclass(frozen=True)
@@ -68,7 +80,7 @@ def _is_last(plan: Plan, k: int) -> bool:
 def ddpm_step(
     predict: Predict, x: np.ndarray, plan: Plan, noise: Noise, k: int, *,
     variance_type: VarianceType = "fixed_small", clip_sample: bool = False, clip_sample_range: float = 1.0,
-) -> np.ndarray:
+) -> Step:
     """One DDPM ancestral step x_t → x_{t−1} (seed eq. 6); no noise on the last step."""
     a_t, a_prev = plan.alpha_bar[k], plan.alpha_bar_prev[k]
     alpha_t = a_t / a_prev
@@ -81,25 +93,26 @@ def ddpm_step(
         mean = (x + beta_t * pred.score) / np.sqrt(alpha_t)
     if not _is_last(plan, k):
         mean = mean + np.sqrt(ddpm_variance(plan, k, variance_type)) * noise(k, 0)
-    return mean.astype(x.dtype, copy=False)
+    return Step(mean.astype(x.dtype, copy=False), pred)
 
 
 def ddpm(
     predict: Predict, x: np.ndarray, plan: Plan, noise: Noise, *,
     variance_type: VarianceType = "fixed_small", clip_sample: bool = False, clip_sample_range: float = 1.0,
-) -> Iterator[np.ndarray]:
+) -> Iterator[Step]:
     """DDPM ancestral sampling, with diffusers' ``variance_type`` and ``clip_sample``."""
     for k in range(plan.num_steps):
-        x = ddpm_step(predict, x, plan, noise, k, variance_type=variance_type, clip_sample=clip_sample,
-                      clip_sample_range=clip_sample_range)
-        yield x
+        step = ddpm_step(predict, x, plan, noise, k, variance_type=variance_type, clip_sample=clip_sample,
+                         clip_sample_range=clip_sample_range)
+        x = step.x
+        yield step
 
 
 def ddim(
     predict: Predict, x: np.ndarray, plan: Plan, noise: Noise, *,
     eta: float = 0.0, clip_sample: bool = False, clip_sample_range: float = 1.0,
     use_clipped_model_output: bool = False,
-) -> Iterator[np.ndarray]:
+) -> Iterator[Step]:
     """DDIM(η): x_{t−1} = √ᾱ_{t−1} x̂_0 + √(1 − ᾱ_{t−1} − σ_t²) ε̂ + σ_t z."""
     if eta < 0:
         raise ValueError(f"eta must be ≥ 0, got {eta}")
@@ -116,7 +129,7 @@ def ddim(
         if sigma > 0:
             x_prev = x_prev + sigma * noise(k, 0)
         x = x_prev.astype(x.dtype, copy=False)
-        yield x
+        yield Step(x, pred)
 
 
 def _flow_step_size(plan: Plan, k: int) -> float:
@@ -124,26 +137,28 @@ def _flow_step_size(plan: Plan, k: int) -> float:
     return 0.5 * float(np.log(plan.alpha_bar_prev[k]) - np.log(plan.alpha_bar[k]))
 
 
-def ode_euler(predict: Predict, x: np.ndarray, plan: Plan, noise: Noise) -> Iterator[np.ndarray]:
+def ode_euler(predict: Predict, x: np.ndarray, plan: Plan, noise: Noise) -> Iterator[Step]:
     """Probability-flow ODE, Euler: x ← x + ½Δlog ᾱ · (x + s(x, t)). Deterministic."""
     for k in range(plan.num_steps):
         h = _flow_step_size(plan, k)
-        x = (x + h * (x + predict(x, plan.alpha_bar[k]).score)).astype(x.dtype, copy=False)
-        yield x
+        pred = predict(x, plan.alpha_bar[k])
+        x = (x + h * (x + pred.score)).astype(x.dtype, copy=False)
+        yield Step(x, pred)
 
 
-def ode_heun(predict: Predict, x: np.ndarray, plan: Plan, noise: Noise) -> Iterator[np.ndarray]:
+def ode_heun(predict: Predict, x: np.ndarray, plan: Plan, noise: Noise) -> Iterator[Step]:
     """Probability-flow ODE, Heun (2nd order); the step that ends at ᾱ = 1, where s is undefined, is Euler."""
     for k in range(plan.num_steps):
         h = _flow_step_size(plan, k)
-        d1 = x + predict(x, plan.alpha_bar[k]).score
+        pred = predict(x, plan.alpha_bar[k])
+        d1 = x + pred.score
         x_euler = x + h * d1
         if plan.alpha_bar_prev[k] >= 1.0:
             x = x_euler.astype(x.dtype, copy=False)
         else:
             d2 = x_euler + predict(x_euler.astype(x.dtype), plan.alpha_bar_prev[k]).score
             x = (x + h * 0.5 * (d1 + d2)).astype(x.dtype, copy=False)
-        yield x
+        yield Step(x, pred)
 
 
 def _mean_norm(v: np.ndarray) -> float:
@@ -152,35 +167,49 @@ def _mean_norm(v: np.ndarray) -> float:
 
 def predictor_corrector(
     predict: Predict, x: np.ndarray, plan: Plan, noise: Noise, *,
-    snr: float = 0.16, corrector_steps: int = 1, variance_type: VarianceType = "fixed_small",
-) -> Iterator[np.ndarray]:
-    """DDPM predictor, then Langevin corrector x ← x + γ s + √(2γ) z, γ = 2 α (r ‖z‖/‖s‖)² (Song et al. 2021)."""
+    target_snr: float = 0.16, corrector_steps: int = 1, variance_type: VarianceType = "fixed_small",
+) -> Iterator[Step]:
+    """DDPM predictor, then Langevin corrector x ← x + γ s + √(2γ) z, γ = 2 α (r ‖z‖/‖s‖)² (Song et al. 2021).
+
+    The step records the predictor's prediction at (x_t, ᾱ_t), not the corrector's later ones.
+    """
     for k in range(plan.num_steps):
-        x = ddpm_step(predict, x, plan, noise, k, variance_type=variance_type)
+        step = ddpm_step(predict, x, plan, noise, k, variance_type=variance_type)
+        x = step.x
         if not _is_last(plan, k):
             level = plan.alpha_bar_prev[k]
             alpha = plan.alpha_bar[k + 1] / plan.alpha_bar_prev[k + 1]  # α at the level being corrected
             for j in range(corrector_steps):
                 s = predict(x, level).score
                 z = noise(k, 1 + j)
-                gamma = 2 * alpha * (snr * _mean_norm(z) / max(_mean_norm(s), 1e-12)) ** 2
+                gamma = 2 * alpha * (target_snr * _mean_norm(z) / max(_mean_norm(s), 1e-12)) ** 2
                 x = (x + gamma * s + np.sqrt(2 * gamma) * z).astype(x.dtype, copy=False)
-        yield x
+        yield Step(x, step.prediction)
 
 
 @dataclass(frozen=True)
 class SamplerSpec:
-    fn: Callable[..., Iterator[np.ndarray]]
+    """A sampler and its declaration: the function, its label, its options (declared once) and its noise draws."""
+
+    fn: Callable[..., Iterator[Step]]
+    label: str
+    options: tuple[Option, ...]
     draws_per_step: Callable[[dict[str, Any]], int]
-    doc: str
+
+    def validate(self, name: str, given: dict[str, Any]) -> dict[str, OptionValue]:
+        """Every option, defaults filled in and each value checked (``OptionError`` naming a bad one)."""
+        return validate_options(name, self.options, given)
 
 
+_CLIP = (opt.CLIP_SAMPLE, opt.CLIP_SAMPLE_RANGE)
 SAMPLERS: dict[str, SamplerSpec] = {
-    "ddpm": SamplerSpec(ddpm, lambda o: 1, "DDPM ancestral"),
-    "ddim": SamplerSpec(ddim, lambda o: 1, "DDIM (eta)"),
-    "euler": SamplerSpec(ode_euler, lambda o: 0, "probability-flow ODE, Euler"),
-    "heun": SamplerSpec(ode_heun, lambda o: 0, "probability-flow ODE, Heun"),
-    "pc": SamplerSpec(predictor_corrector, lambda o: 1 + int(o.get("corrector_steps", 1)), "predictor-corrector"),
+    "ddpm": SamplerSpec(ddpm, "DDPM (ancestral)", (opt.VARIANCE_TYPE, *_CLIP), lambda o: 1),
+    "ddim": SamplerSpec(ddim, "DDIM (η)", (opt.ETA, *_CLIP, opt.USE_CLIPPED_MODEL_OUTPUT), lambda o: 1),
+    "euler": SamplerSpec(ode_euler, "Probability-flow ODE (Euler)", (), lambda o: 0),
+    "heun": SamplerSpec(ode_heun, "Probability-flow ODE (Heun)", (), lambda o: 0),
+    "pc": SamplerSpec(predictor_corrector, "Predictor–corrector",
+                      (opt.TARGET_SNR, opt.CORRECTOR_STEPS, opt.VARIANCE_TYPE),
+                      lambda o: 1 + int(o.get("corrector_steps", opt.CORRECTOR_STEPS.default))),
 }
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from .denoiser import Denoiser
 from .parameterization import Prediction, check_prediction_type, prediction_from
+from .run_params import ModelIdentity, RunParams
 from .samplers import Plan, get_sampler
 from .schedule import Schedule
 from .trajectory import Trajectory
@@ -45,11 +46,11 @@ def field_grid_points(grid: int, extent: tuple[float, float, float, float]) -> n
 
 
 def model_identity(model: Denoiser) -> dict[str, Any]:
-    """Name, prediction type and (where the model has one) a content hash, saved with each run."""
-    ident = {"name": model.name, "prediction_type": model.prediction_type}
-    digest = getattr(model, "sha256", None)
-    if digest:
-        ident["sha256"] = digest
+    """Name, prediction type and (where the model has one) a content hash, saved with each run (from its card)."""
+    card = model.card
+    ident = {"name": card.name, "prediction_type": card.prediction_type}
+    if card.sha256:
+        ident["sha256"] = card.sha256
     return ident
 
 
@@ -66,7 +67,11 @@ class _Noise:
 
 
 class SamplingRun:
-    """Iterate to advance one step at a time; each iteration yields the index of the step just filled."""
+    """Iterate to advance one step at a time; each iteration yields the index of the step just filled.
+
+    Everything is checked here, before the first step: the sampler's options (declared in ``SAMPLERS``), n, the
+    shapes of injected x_T and noise.
+    """
 
     def __init__(
         self, model: Denoiser, schedule: Schedule, sampler: str = "ddpm", *, n: int = 1000, seed: int = 0,
@@ -75,6 +80,7 @@ class SamplingRun:
         **options: Any,
     ) -> None:
         spec = get_sampler(sampler)
+        options = spec.validate(sampler, options)
         check_prediction_type(model.prediction_type)
         self.model, self.schedule, self.options = model, schedule, options
         self.plan = Plan.from_schedule(schedule)
@@ -102,51 +108,67 @@ class SamplingRun:
         if field_grid is None and shape == (2,):
             field_grid = DEFAULT_FIELD_GRID
         points = field_grid_points(field_grid, field_extent) if field_grid and shape == (2,) else None
-        params = dict(
-            schedule=schedule.config, schedule_betas=schedule.betas.tolist(),
-            schedule_timesteps=schedule.timesteps.tolist(), sampler=sampler, options=options,
-            seed=seed, n=n, model=model_identity(model), x_T_injected=x_T_injected,
-            noise_injected=noise is not None,
-            field=dict(grid=field_grid, extent=list(field_extent)) if points is not None else None,
+        ident = model_identity(model)
+        params = RunParams(
+            sampler=sampler, options=options, seed=seed, n=n, schedule_config=dict(schedule.config),
+            schedule_betas=schedule.betas.copy(), schedule_timesteps=schedule.timesteps.copy(),
+            model=ModelIdentity(str(ident["name"]), str(ident["prediction_type"]), ident.get("sha256")),
+            x_T_injected=x_T_injected, noise_injected=noise is not None,
+            field_grid=field_grid if points is not None else None,
+            field_extent=tuple(map(float, field_extent)) if points is not None else None,  # type: ignore[arg-type]
         )
         self.trajectory = Trajectory.allocate(K, x_T, self.plan.alpha_bar, self.plan.alpha_bar_prev, params, points)
         self._steps = spec.fn(self._predict, x_T.copy(), self.plan, self._noise, **options)
-        self._first_eval_pending = True
+        self._field_pending = points is not None
 
-    def _predict(self, x: np.ndarray, alpha_bar: float) -> Prediction:
-        """Evaluate the model at noise level ᾱ; the first call of each step is recorded (with the grid)."""
+    def _evaluate(self, x: np.ndarray, alpha_bar: float) -> tuple[np.ndarray, float, bool]:
+        """The model's raw output at noise level ᾱ, checked for shape and finiteness; with its time and clamp flag."""
         t, clamped = self.model.model_time(float(alpha_bar))
-        record = self._first_eval_pending
-        self._first_eval_pending = False
-        points = self.trajectory.field_points if record else None
-        batch = x if points is None else np.concatenate([x.astype(np.float32, copy=False), points])
-        out = np.asarray(self.model(batch, t))
-        if out.shape != batch.shape:
-            raise ModelOutputError(f"model {self.model.name} returned shape {out.shape} for input {batch.shape}")
+        out = np.asarray(self.model(x, t))
+        if out.shape != x.shape:
+            raise ModelOutputError(f"model {self.model.name} returned shape {out.shape} for input {x.shape}")
         if not np.all(np.isfinite(out)):
             k = self.trajectory.steps_done
             raise ModelOutputError(
                 f"model {self.model.name} returned NaN/Inf at step {k + 1} (ᾱ = {alpha_bar:.4g}, model time {t:g})")
-        pred = prediction_from(self.model.prediction_type, out[: len(x)], x, alpha_bar)
-        if record:
-            k = self.trajectory.steps_done
-            tr = self.trajectory
-            tr.eps_hat[k] = pred.eps_hat
-            tr.model_time[k], tr.clamped[k] = t, clamped
-            if points is not None and tr.field_eps is not None:
-                tr.field_eps[k] = prediction_from(self.model.prediction_type, out[len(x):], points, alpha_bar).eps_hat
-        return pred
+        return out, t, clamped
+
+    def _predict(self, x: np.ndarray, alpha_bar: float) -> Prediction:
+        """Evaluate the model at noise level ᾱ (what the samplers call).
+
+        The score field of step k is ε̂ on the grid at ᾱ_t, whatever x is: it rides along (one batched call) with
+        the step's first call at ᾱ_t, whichever of the sampler's calls that is.
+        """
+        k = self.trajectory.steps_done
+        with_field = self._field_pending and k < self.plan.num_steps and alpha_bar == self.plan.alpha_bar[k]
+        points = self.trajectory.field_points if with_field else None
+        batch = x if points is None else np.concatenate([x.astype(np.float32, copy=False), points])
+        out, _, _ = self._evaluate(batch, alpha_bar)
+        if points is not None:
+            self._store_field(k, out[len(x):], alpha_bar)
+        return prediction_from(self.model.prediction_type, out[: len(x)], x, alpha_bar)
+
+    def _store_field(self, k: int, out: np.ndarray, alpha_bar: float) -> None:
+        tr = self.trajectory
+        assert tr.field_points is not None and tr.field_eps is not None
+        tr.field_eps[k] = prediction_from(self.model.prediction_type, out, tr.field_points, alpha_bar).eps_hat
+        self._field_pending = False
 
     def __iter__(self) -> Iterator[int]:
         return self
 
     def __next__(self) -> int:
-        x_next = next(self._steps)  # StopIteration ends the run
+        step = next(self._steps)  # StopIteration ends the run
         tr = self.trajectory
         k = tr.steps_done
-        tr.x[k + 1] = x_next
+        a_t = float(self.plan.alpha_bar[k])
+        tr.x[k + 1] = step.x
+        tr.eps_hat[k] = step.prediction.eps_hat  # the step's own prediction at (x_t, ᾱ_t), as the sampler says
+        tr.model_time[k], tr.clamped[k] = self.model.model_time(a_t)
+        if self._field_pending and tr.field_points is not None:  # the sampler made no call at ᾱ_t in this step
+            self._store_field(k, self._evaluate(tr.field_points, a_t)[0], a_t)
         tr.steps_done = k + 1
-        self._first_eval_pending = True
+        self._field_pending = tr.field_points is not None
         return k
 
 
@@ -183,14 +205,12 @@ def sample(
 def rerun(trajectory: Trajectory, model: Denoiser) -> Trajectory:
     """Sample again with everything a saved run recorded; gives the same arrays bit for bit."""
     p = trajectory.params
-    if p.get("noise_injected"):
+    if p.noise_injected:
         raise ValueError("this run used injected noise, which is not saved; it cannot be re-run from its seed")
-    schedule = Schedule(np.asarray(p["schedule_betas"]), np.asarray(p["schedule_timesteps"]), p["schedule"])
-    fld = p.get("field") or {}
-    x_T = trajectory.x[0] if p.get("x_T_injected") else None
+    x_T = trajectory.x[0] if p.x_T_injected else None
     return sample(
-        model, schedule, p["sampler"], n=p["n"], seed=p["seed"], x_T=x_T,
-        field_grid=fld.get("grid"), field_extent=tuple(fld.get("extent", DEFAULT_FIELD_EXTENT)), **p["options"],
+        model, p.schedule(), p.sampler, n=p.n, seed=p.seed, x_T=x_T, field_grid=p.field_grid or 0,
+        field_extent=p.field_extent or DEFAULT_FIELD_EXTENT, **p.options,
     )
 
 

@@ -16,8 +16,8 @@ import numpy as np
 
 from .atomic import atomic_path
 from .parameterization import score_from_eps, x0_from_eps
+from .run_params import RunParams, RunParamsError
 
-FORMAT_VERSION = 1
 REQUIRED_ARRAYS = ("x", "eps_hat", "alpha_bar", "alpha_bar_prev", "model_time", "clamped", "steps_done", "params")
 
 
@@ -39,7 +39,7 @@ class Trajectory:
     alpha_bar_prev: np.ndarray
     model_time: np.ndarray
     clamped: np.ndarray
-    params: dict[str, Any] = field(default_factory=dict)
+    params: RunParams
     field_points: np.ndarray | None = None
     field_eps: np.ndarray | None = None
     steps_done: int = 0
@@ -47,7 +47,7 @@ class Trajectory:
     @classmethod
     def allocate(
         cls, num_steps: int, x_T: np.ndarray, alpha_bar: np.ndarray, alpha_bar_prev: np.ndarray,
-        params: dict[str, Any], field_points: np.ndarray | None = None,
+        params: RunParams, field_points: np.ndarray | None = None,
     ) -> Trajectory:
         x = np.empty((num_steps + 1, *x_T.shape), dtype=np.float32)
         x[0] = x_T
@@ -117,7 +117,7 @@ class Trajectory:
         arrays: dict[str, Any] = dict(
             x=self.x, eps_hat=self.eps_hat, alpha_bar=self.alpha_bar, alpha_bar_prev=self.alpha_bar_prev,
             model_time=self.model_time, clamped=self.clamped, steps_done=np.int64(self.steps_done),
-            params=np.array(json.dumps(dict(self.params, format_version=FORMAT_VERSION))),
+            params=np.array(json.dumps(self.params.to_dict())),
         )
         if self.field_points is not None and self.field_eps is not None:
             arrays.update(field_points=self.field_points, field_eps=self.field_eps)
@@ -140,11 +140,11 @@ class Trajectory:
         if missing:
             raise ValueError(f"{path} is not a diffviz run: missing {', '.join(sorted(missing))}")
         try:
-            params = json.loads(str(data.pop("params")))
+            params = RunParams.from_dict(json.loads(str(data.pop("params"))))
         except json.JSONDecodeError as exc:
             raise ValueError(f"{path} is not a diffviz run: its params are not JSON ({exc})") from None
-        if not isinstance(params, dict):
-            raise ValueError(f"{path} is not a diffviz run: its params are not a JSON object")
+        except RunParamsError as exc:
+            raise ValueError(f"{path} cannot be read as a diffviz run: {exc}") from None
         return cls(
             x=data["x"], eps_hat=data["eps_hat"], alpha_bar=data["alpha_bar"], alpha_bar_prev=data["alpha_bar_prev"],
             model_time=data["model_time"], clamped=data["clamped"], params=params,

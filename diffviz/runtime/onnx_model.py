@@ -11,6 +11,7 @@ import numpy as np
 import onnxruntime as ort
 from onnxruntime.capi.onnxruntime_pybind11_state import InvalidProtobuf
 
+from ..core.card import ModelCard
 from ..core.denoiser import NoiseLevelTime, TimeInput
 from ..core.sampling import ModelOutputError, file_sha256
 from ..core.schedule import Schedule
@@ -19,7 +20,7 @@ from .errors import (
     ModelFileNotFoundError, ModelLoadError, NonFiniteOutputError, NotOnnxError, OutputShapeError, ProviderError,
 )
 from .metadata import as_dict, parse_metadata
-from .providers import create_session, session_threads
+from .providers import create_session, provider_words, session_threads
 from .runner import CPU_VECTOR_ROWS, SessionRunner
 
 PROBE_N = 4
@@ -100,6 +101,13 @@ class OnnxDenoiser:
         self._runner = SessionRunner(session, signature.output_name, signature.t_dtype, self.batch_size,
                                      max_rows=rows if vectors_on_cpu else None)
         self._probe(signature.output_name)
+        self._card = ModelCard.create(
+            name=self.name, prediction_type=self.prediction_type, data_shape=self.data_shape,
+            train_schedule=self.train_schedule, time_input=self.time_input, data=self.data, data_range=self.data_range,
+            clip_sample=self.clip_sample, provider=provider_words(self.provider), sha256=self.sha256,
+            path=str(self.path), description=self.description, batch_size=self.batch_size, notices=self.notices,
+            metadata=self.metadata,
+        )
 
     def _probe(self, output_name: str) -> None:
         """One deterministic call at mid time: the output must be finite and shaped like x (plain ``run``)."""
@@ -120,6 +128,11 @@ class OnnxDenoiser:
                                        f"returned NaN/Inf in {bad} of {out.size} values")
 
     # ---- Denoiser protocol --------------------------------------------------------------------------------
+    @property
+    def card(self) -> ModelCard:
+        """The model as loaded and checked: its metadata, file hash, provider and notices (built once)."""
+        return self._card
+
     def model_time(self, alpha_bar: float) -> tuple[float, bool]:
         """The training time whose ᾱ matches (log-SNR interpolation; docs/model-format.md "Time")."""
         return self._time(alpha_bar)

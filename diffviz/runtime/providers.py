@@ -38,6 +38,14 @@ class _Probe:
     dlls_preloaded = False
 
 
+PROVIDER_WORDS = {CUDA: "CUDA", CPU: "CPU"}
+
+
+def provider_words(provider: str) -> str:
+    """An execution provider's name as the app shows it: ``CUDA``, ``CPU`` (others unchanged)."""
+    return PROVIDER_WORDS.get(provider, provider)
+
+
 def requested_mode() -> Mode:
     """``DIFFVIZ_PROVIDER`` read as ``auto`` (unset), ``cpu`` or ``cuda``."""
     value = os.environ.get(ENV_VAR, "").strip().lower()

@@ -75,11 +75,18 @@ def teardown(window: MainWindow) -> bool:
     return clean
 
 
+def open_source(window: MainWindow, source: str | None) -> bool:
+    """Open what the command line named: a scene (.toml), a saved run (.npz), or a model (default: the bundled one)."""
+    if source is not None and Path(source).suffix.lower() in (".toml", ".npz"):
+        return window.open_path(source)
+    return window.open_model(source or default_model_spec())
+
+
 def run_window(model: str | None = None) -> int:
     app = application()
     window = MainWindow(SettingsStore())
     window.show()
-    window.open_model(model or default_model_spec())
+    open_source(window, model)
     code = app.exec()
     teardown(window)
     return int(code)
@@ -111,7 +118,7 @@ def screenshot(out: str | Path, model: str | None = None, *, at: float = 0.95, t
     window.resize(*size)
     window.show()
     try:
-        if not window.open_model(model or default_model_spec()):
+        if not open_source(window, model):
             print(f"diffviz: {errors[-1] if errors else 'cannot open the model'}", file=sys.stderr)
             return 2
         state = window.state

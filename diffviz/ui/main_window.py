@@ -6,7 +6,6 @@ and opens a *non-modal* message box, so nothing blocks (tests wait on the signal
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -14,15 +13,15 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from diffviz.core import Denoiser, Trajectory
+from diffviz.session import SCENE_SUFFIX, Scene, SceneError, ScheduleSettings, open_scene, write_scene
+from diffviz.session.run_files import run_model_name, run_schedule, run_settings
 
+from .frame_throttle import FrameThrottle
 from .menus import build_menus
 from .model_info import ModelInfo, describe, open_model
-from .presenter import FramePresenter
-from .run_files import RunFileError, run_model_name, run_schedule, run_settings
 from .sampler_panel import SamplerPanel
 from .sampling_controller import SamplingController
 from .schedule_panel import SchedulePanel
-from .settings import ScheduleSettings
 from .settings_store import SettingsStore
 from .state import AppState
 from .timeline import Timeline
@@ -41,8 +40,8 @@ class MainWindow(QMainWindow):
         self.state = AppState(self)
         self.grid = ViewGrid()
         self.controller = SamplingController(self.state, self)
-        self.presenter = FramePresenter(self.state, self.grid, self)
-        self.presenter.frameShown.connect(self.controller.frame_shown)
+        self.frames = FrameThrottle(self.state, self.grid, self)
+        self.frames.frameShown.connect(self.controller.frame_shown)
         self.timeline = Timeline(self.state)
         self.schedule_panel = SchedulePanel(self.state)
         self.sampler_panel = SamplerPanel(self.state)
@@ -90,11 +89,13 @@ class MainWindow(QMainWindow):
         except (ValueError, OSError, RuntimeError) as exc:
             self.show_error("Cannot open model", str(exc))
             return False
-        schedule = ScheduleSettings.matching(info.model.train_schedule, self.state.schedule_settings.num_steps)
+        schedule = ScheduleSettings.matching(info.card.train_schedule,
+                                             self.state.schedule_settings.num_inference_steps)
         with self.controller.paused():
             if self._saved_model == info.spec and self._saved_schedule is not None:
                 schedule, self._saved_schedule = self._saved_schedule, None  # the user's last settings for it
-            self.state.update_sampler(clip_sample=bool(getattr(info.model, "clip_sample", False)))
+            self.state.update_sampler(clip_sample=info.card.clip_sample,
+                                      clip_sample_range=info.card.clip_sample_range)
             self.state.set_model(info, schedule)
         self.controller.restart()
         if is_file:
@@ -113,31 +114,65 @@ class MainWindow(QMainWindow):
             return False
         info = self.state.model
         name = run_model_name(trajectory)
-        if info is None or info.name != name or tuple(info.model.data_shape) != trajectory.data_shape:
+        if info is None or info.name != name or info.card.data_shape != trajectory.data_shape:
             try:
-                info = describe(open_model(name or "?"), name or "?")
+                info = describe(open_model(name), name)
             except (ValueError, OSError, RuntimeError) as exc:
                 self.show_error("Cannot open run", f"{Path(path).name} was made with the model {name!r}, which "
                                 f"cannot be opened here ({exc}). Open that model first, then the run.")
                 return False
-            if tuple(info.model.data_shape) != trajectory.data_shape:
+            if info.card.data_shape != trajectory.data_shape:
                 self.show_error("Cannot open run", f"{Path(path).name} holds data of shape {trajectory.data_shape}; "
-                                f"the model {name!r} makes {tuple(info.model.data_shape)}")
+                                f"the model {name!r} makes {info.card.data_shape}")
                 return False
-        schedule_settings, sampler_settings = run_settings(trajectory)
+        schedule_settings, sampler_settings = run_settings(trajectory, self.state.sampler_settings)
         with self.controller.paused():
             if info is not self.state.model:
                 self.state.set_model(info)
-            if schedule_settings is not None:
-                self.state.update_schedule(**asdict(schedule_settings))
-            if sampler_settings is not None:
-                self.state.update_sampler(**asdict(sampler_settings))
+            with self.state.session.batch():
+                if schedule_settings is not None:
+                    self.state.session.schedule = schedule_settings
+                self.state.session.sampler = sampler_settings
             self.state.start_run(trajectory, schedule)
         self.menus.add_recent(str(Path(path).resolve()))
         return True
 
+    def open_scene(self, path: str | Path) -> bool:
+        """Open a scene: its model, settings, view and playhead; a bad scene changes nothing and says why."""
+        try:
+            scene, model, notices = open_scene(path, self.state.sampler_settings)
+            info = describe(model, scene.model.spec)
+        except (SceneError, ValueError, OSError, RuntimeError) as exc:
+            self.show_error("Cannot open scene", str(exc))
+            return False
+        with self.controller.paused():
+            self.state.set_model(info)
+            scene.apply(self.state.session)
+        self.controller.restart(step=scene.playback.step)
+        self.menus.add_recent(str(Path(path).resolve()))
+        for notice in [*info.notices, *notices]:
+            self.statusBar().showMessage(notice, 15000)
+        return True
+
+    def save_scene(self, path: str | Path) -> bool:
+        """Save the session as a scene file (TOML), atomically."""
+        try:
+            write_scene(path, Scene.of(self.state.session))
+        except (SceneError, OSError) as exc:
+            self.show_error("Cannot save scene", str(exc))
+            return False
+        self.statusBar().showMessage(f"saved the scene to {path}", 8000)
+        self.menus.add_recent(str(Path(path).resolve()))
+        return True
+
     def open_path(self, path: str | Path) -> bool:
-        return self.open_run(path) if Path(path).suffix.lower() == RUN_SUFFIX else self.open_model(path)
+        """A saved run (.npz), a scene (.toml) or a model, by the file's suffix."""
+        suffix = Path(path).suffix.lower()
+        if suffix == RUN_SUFFIX:
+            return self.open_run(path)
+        if suffix == SCENE_SUFFIX:
+            return self.open_scene(path)
+        return self.open_model(path)
 
     def save_run(self, path: str | Path) -> bool:
         trajectory = self.state.trajectory
@@ -199,9 +234,9 @@ class MainWindow(QMainWindow):
         if layout is not None:
             self.restoreState(layout)
         self._saved_model, self._saved_schedule, sampler, view = self.store.load_settings()
-        with self.controller.paused():
-            self.state.update_sampler(**asdict(sampler))
-            self.state.update_view(**asdict(view))
+        with self.controller.paused(), self.state.session.batch():
+            self.state.session.sampler = sampler
+            self.state.session.view = view
         self.menus.set_recent(self.store.recent_files())
 
     def save_settings(self) -> None:

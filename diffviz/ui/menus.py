@@ -15,7 +15,8 @@ from .model_info import analytic_model_names, bundled_model_names
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
-OPEN_FILTER = "Models and runs (*.onnx *.npz);;ONNX models (*.onnx);;Saved runs (*.npz);;All files (*)"
+OPEN_FILTER = ("Models, runs and scenes (*.onnx *.npz *.toml);;ONNX models (*.onnx);;Saved runs (*.npz);;"
+               "Scenes (*.toml);;All files (*)")
 
 
 class Menus:
@@ -25,7 +26,9 @@ class Menus:
         file_menu = bar.addMenu("&File")
         self._add(file_menu, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
         self.recent_menu = file_menu.addMenu("Open &Recent")
-        self._add(file_menu, "&Save Run…", self.save_dialog, QKeySequence.StandardKey.Save)
+        self._add(file_menu, "Open S&cene…", self.open_scene_dialog)
+        self._add(file_menu, "Save Sc&ene…", self.save_scene_dialog, QKeySequence.StandardKey.Save)
+        self._add(file_menu, "Save &Run…", self.save_dialog, "Ctrl+Shift+S")
         file_menu.addSeparator()
         self._add(file_menu, "&Quit", window.close, QKeySequence.StandardKey.Quit)
 
@@ -81,6 +84,16 @@ class Menus:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open a model or a saved run", "", OPEN_FILTER)
         if path:
             self.window.open_path(path)
+
+    def open_scene_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open a scene", "", "Scenes (*.toml);;All files (*)")
+        if path:
+            self.window.open_scene(path)
+
+    def save_scene_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save scene", "scene.toml", "Scenes (*.toml)")
+        if path:
+            self.window.save_scene(path if path.endswith(".toml") else path + ".toml")
 
     def save_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self.window, "Save run", "run.npz", "Saved runs (*.npz)")

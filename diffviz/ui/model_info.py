@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from diffviz.core import DATASETS, Denoiser, make_dataset
+from diffviz.core import DATASETS, Denoiser, GaussianMixture, ModelCard, make_dataset
 
 DATA_POINTS = 1000  # training points drawn faintly behind x̂_0
-PROVIDER_NAMES = {"CUDAExecutionProvider": "CUDA", "CPUExecutionProvider": "CPU"}
+PROVIDER_NAMES = {"CUDAExecutionProvider": "CUDA", "CPUExecutionProvider": "CPU"}  # kept for callers; see card
 
 
 def open_model(spec: str | Path | Denoiser) -> Denoiser:
@@ -47,7 +47,7 @@ def analytic_model_names() -> list[str]:
 
 @dataclass(frozen=True, eq=False)
 class ModelInfo:
-    """A loaded model and what the app shows about it."""
+    """A loaded model and what the app shows about it; ``card`` is the model's own :class:`ModelCard`."""
 
     model: Denoiser
     spec: str
@@ -56,41 +56,38 @@ class ModelInfo:
     data_points: np.ndarray | None = None  # (M, 2) training data for 2D models, when known
     data_range: tuple[float, float] | None = None
     notices: tuple[str, ...] = field(default=())
+    card: ModelCard = field(kw_only=True)
 
     @property
     def name(self) -> str:
-        return str(getattr(self.model, "name", self.spec))
+        return self.card.name
 
     @property
     def is_image(self) -> bool:
         return self.kind == "image"
 
 
-def _training_points(model: Denoiser) -> np.ndarray | None:
-    if tuple(model.data_shape) != (2,):
+def _training_points(model: Denoiser, card: ModelCard) -> np.ndarray | None:
+    if card.data_shape != (2,):
         return None
-    draw = getattr(model, "sample_data", None)
-    if callable(draw):  # analytic mixtures know their exact law
-        return np.ascontiguousarray(draw(DATA_POINTS, np.random.default_rng(0)), dtype=np.float32)
-    data = getattr(model, "data", None)
-    if data in DATASETS:
-        return make_dataset(data, DATA_POINTS, seed=0).astype(np.float32)
+    if isinstance(model, GaussianMixture):  # analytic mixtures know their exact law
+        return np.ascontiguousarray(model.sample_data(DATA_POINTS, np.random.default_rng(0)), dtype=np.float32)
+    if card.data in DATASETS:
+        return make_dataset(card.data, DATA_POINTS, seed=0).astype(np.float32)
     return None
 
 
 def describe(model: Denoiser, spec: str | Path | Denoiser) -> ModelInfo:
-    """What the app shows about ``model``; ``spec`` is how it was asked for (a path, a name, or the model)."""
-    shape = tuple(model.data_shape)
+    """What the app shows about ``model`` (read from ``model.card``); ``spec`` is how it was asked for (a path, a
+    name, or the model)."""
+    card = model.card
+    shape = card.data_shape
     if len(shape) not in (1, 3):
-        raise ValueError(f"{model.name}: data shape {shape} is neither a vector (D,) nor an image (C, H, W)")
+        raise ValueError(f"{card.name}: data shape {shape} is neither a vector (D,) nor an image (C, H, W)")
     if len(shape) == 1 and shape != (2,):
-        raise ValueError(f"{model.name}: the app draws 2D points or images; this model's vectors have D = {shape[0]}")
-    provider = getattr(model, "provider", None)
-    provider_text = PROVIDER_NAMES.get(str(provider), str(provider)) if provider else "CPU (numpy)"
-    data_range = getattr(model, "data_range", None)
+        raise ValueError(f"{card.name}: the app draws 2D points or images; this model's vectors have D = {shape[0]}")
     return ModelInfo(
-        model=model, spec=str(spec) if isinstance(spec, (str, Path)) else model.name, kind="image" if len(shape) == 3 else "points", provider=provider_text,
-        data_points=_training_points(model),
-        data_range=tuple(float(v) for v in data_range) if data_range is not None else None,  # type: ignore[arg-type]
-        notices=tuple(getattr(model, "notices", ()) or ()),
+        model=model, spec=str(spec) if isinstance(spec, (str, Path)) else card.name, kind=card.layout,
+        provider=card.provider, data_points=_training_points(model, card), data_range=card.data_range,
+        notices=card.notices, card=card,
     )

@@ -13,27 +13,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from superqt.utils import GeneratorWorker
 
-from diffviz.core import SAMPLERS, SamplingRun
+from diffviz.core import SamplingRun
+from diffviz.session import build_run
 
 from .model_info import ModelInfo
-from .noise_lock import locked_noise, locked_x_T
 from .state import AppState
 
 REPORT_EVERY_S = 0.010  # at most ~100 progress events per second reach the GUI thread
 FIRST_FRAME_WAIT_S = 0.1
-MAX_RUN_BYTES = 2 * 1024**3  # x and ε̂ of every step are kept: refuse runs that would not fit comfortably
-
-
-def check_run_size(n: int, num_steps: int, shape: tuple[int, ...]) -> None:
-    """Refuse, with the numbers, a run whose recorded arrays would take more than MAX_RUN_BYTES."""
-    size = (2 * num_steps + 1) * n * int(np.prod(shape)) * 4
-    if size > MAX_RUN_BYTES:
-        raise MemoryError(f"{n} particles × {num_steps} steps would record {size / 1024**3:.1f} GiB "
-                          f"(limit {MAX_RUN_BYTES / 1024**3:.0f} GiB); use fewer particles or fewer steps")
+RUN_FIELDS = frozenset({"model", "card", "schedule", "sampler"})  # session fields a run is made from
 
 
 def _iterate(run: SamplingRun, run_id: int, first_frame: threading.Event) -> Iterator[tuple[int, str, Any] | None]:
@@ -74,8 +65,18 @@ class SamplingController(QObject):
         self._first_frame = threading.Event()
         self._trusted: ModelInfo | None = None  # last model that finished a run
         self.enabled = True
-        for signal in (state.modelChanged, state.scheduleChanged, state.samplerChanged):
-            signal.connect(self.restart)
+        self._field = self._field_settings()
+        state.settingsChanged.connect(self._on_settings)
+
+    def _field_settings(self) -> tuple[object, object]:
+        view = self.state.view_settings
+        return view.field_grid, view.field_extent
+
+    def _on_settings(self, names: frozenset[str]) -> None:
+        """A new run when what makes one changed (the view only for the score field's grid or extent)."""
+        field, self._field = self._field, self._field_settings()
+        if names & RUN_FIELDS or ("view" in names and field != self._field):
+            self.restart()
 
     @property
     def running(self) -> bool:
@@ -91,30 +92,22 @@ class SamplingController(QObject):
         finally:
             self.enabled = enabled
 
-    def restart(self, *_: object) -> None:
-        """Cancel the current run and start one for the state's settings (errors become the state's errors)."""
+    def restart(self, *_: object, step: int | None = None) -> None:
+        """Cancel the current run and start one for the session's settings, shown at ``step`` (default: where the
+        playhead is); errors become the state's errors."""
         self.cancel()
         info = self.state.model
         if info is None or not self.enabled:
             return
-        ss = self.state.sampler_settings
+        session = self.state.session
         try:
-            schedule = self.state.schedule_settings.build()
-            clip = max(abs(v) for v in info.data_range) if info.data_range else 1.0
-            options = ss.options(clip)
-            check_run_size(ss.n, schedule.num_steps, tuple(info.model.data_shape))
-            x_T = noise = None
-            if ss.same_noise:
-                shape = tuple(info.model.data_shape)
-                x_T = locked_x_T(ss.seed, ss.n, shape)
-                noise = locked_noise(ss.seed, ss.n, shape, schedule.num_steps, SAMPLERS[ss.kind].draws_per_step(options))
-            run = SamplingRun(info.model, schedule, ss.kind, n=ss.n, seed=ss.seed, x_T=x_T, noise=noise, **options)
+            run, schedule = build_run(info.model, session.schedule, session.sampler, session.view)
         except (ValueError, MemoryError) as exc:
             self.state.report_error("Cannot sample with these settings", str(exc))
             return
         self._run_id += 1
         self._run_trajectory, self._first_frame = run.trajectory, threading.Event()
-        self.state.start_run(run.trajectory, schedule)
+        self.state.start_run(run.trajectory, schedule, step)
         worker = GeneratorWorker(_iterate, run, self._run_id, self._first_frame)
         worker.yielded.connect(self._on_event)
         self._worker = worker

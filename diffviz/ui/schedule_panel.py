@@ -22,7 +22,8 @@ from diffviz.core.schedule import SPACINGS
 from .log_slider import LogSlider
 from .model_info import ModelInfo
 from .schedule_plots import SchedulePlots
-from .settings import ScheduleSettings
+from diffviz.session import ScheduleSettings
+from diffviz.session.settings import MAX_TRAIN_TIMESTEPS
 from .state import AppState
 
 THROTTLE_MS = 50
@@ -42,8 +43,8 @@ class SchedulePanel(QWidget):
             self.kind.addItem(SCHEDULE_LABELS.get(name, name), name)
         self.beta_start = LogSlider(1e-6, 1e-1, s.beta_start)
         self.beta_end = LogSlider(1e-3, 0.9, s.beta_end)
-        self.T = QSpinBox(minimum=2, maximum=10000, keyboardTracking=False, toolTip="Length T of the schedule")
-        self.steps = QSpinBox(minimum=1, maximum=10000, keyboardTracking=False,
+        self.T = QSpinBox(minimum=2, maximum=MAX_TRAIN_TIMESTEPS, keyboardTracking=False, toolTip="Length T of the schedule")
+        self.steps = QSpinBox(minimum=1, maximum=MAX_TRAIN_TIMESTEPS, keyboardTracking=False,
                               toolTip="Sampling steps: a subset of the T steps (fewer = faster)")
         self.spacing = QComboBox(toolTip="Which steps a shorter run keeps (diffusers' timestep_spacing)")
         for name in SPACINGS:
@@ -89,9 +90,9 @@ class SchedulePanel(QWidget):
     def read(self) -> ScheduleSettings:
         """The settings the widgets show."""
         return ScheduleSettings(
-            name=self.kind.currentData(), num_train_steps=self.T.value(), beta_start=self.beta_start.value(),
+            name=self.kind.currentData(), num_train_timesteps=self.T.value(), beta_start=self.beta_start.value(),
             beta_end=self.beta_end.value(), cosine_s=float(self.cosine_s.value()),
-            num_steps=min(self.steps.value(), self.T.value()), spacing=self.spacing.currentData(),
+            num_inference_steps=min(self.steps.value(), self.T.value()), timestep_spacing=self.spacing.currentData(),
         )
 
     def _apply(self, *_: object) -> None:
@@ -108,7 +109,8 @@ class SchedulePanel(QWidget):
     def _reset(self) -> None:
         info = self.state.model
         train = info.model.train_schedule if info is not None else None
-        self.state.update_schedule(**asdict(ScheduleSettings.matching(train, self.state.schedule_settings.num_steps)))
+        steps = self.state.schedule_settings.num_inference_steps
+        self.state.update_schedule(**asdict(ScheduleSettings.matching(train, steps)))
 
     # ---- mirror the state -------------------------------------------------------------------------------------
     def _mirror(self, s: ScheduleSettings) -> None:
@@ -116,11 +118,11 @@ class SchedulePanel(QWidget):
             for w in (self.kind, self.spacing, self.cosine_s, self.T, self.steps):
                 stack.enter_context(signals_blocked(w))
             self.kind.setCurrentIndex(max(self.kind.findData(s.name), 0))
-            self.spacing.setCurrentIndex(max(self.spacing.findData(s.spacing), 0))
+            self.spacing.setCurrentIndex(max(self.spacing.findData(s.timestep_spacing), 0))
             self.cosine_s.setValue(s.cosine_s)
-            self.T.setValue(s.num_train_steps)
-            self.steps.setMaximum(s.num_train_steps)
-            self.steps.setValue(min(s.num_steps, s.num_train_steps))
+            self.T.setValue(s.num_train_timesteps)
+            self.steps.setMaximum(s.num_train_timesteps)
+            self.steps.setValue(min(s.num_inference_steps, s.num_train_timesteps))
         self.beta_start.setValue(s.beta_start)
         self.beta_end.setValue(s.beta_end)
         cosine = s.name == "squaredcos_cap_v2"

@@ -14,10 +14,36 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from .settings import SamplerSettings, ScheduleSettings, ViewSettings, from_dict, to_dict
+from diffviz.session import SamplerSettings, ScheduleSettings, ViewSettings
+from diffviz.session.scene import lenient, settings_to_dict
 
 ENV_VAR = "DIFFVIZ_SETTINGS"
 MAX_RECENT = 10
+
+
+# names of settings before the session (kept so an older store's settings carry over)
+_RENAMED = {
+    "schedule": {"num_train_steps": "num_train_timesteps", "num_steps": "num_inference_steps",
+                 "spacing": "timestep_spacing"},
+    "sampler": {"kind": "name", "n": "num_particles"},
+}
+
+
+def _migrate(data: dict[str, Any]) -> dict[str, Any]:
+    for section, renames in _RENAMED.items():
+        table = data.get(section)
+        if isinstance(table, dict):
+            for old, new in renames.items():
+                if old in table and new not in table:
+                    table[new] = table.pop(old)
+            if section == "sampler":  # options were flat fields; the PC's `snr` is `target_snr` now
+                options = table.setdefault("options", {}) if isinstance(table.get("options", {}), dict) else {}
+                for key in ("variance_type", "clip_sample", "eta"):
+                    if key in table:
+                        options.setdefault(key, table.pop(key))
+                if "snr" in table:
+                    options.setdefault("target_snr", table.pop("snr"))
+    return data
 
 
 class SettingsStore:
@@ -65,14 +91,15 @@ class SettingsStore:
         data = self._json("settings")
         if not isinstance(data, dict):
             return None, None, SamplerSettings(), ViewSettings()
+        data = _migrate(data)
         model = data.get("model") if isinstance(data.get("model"), str) else None
-        schedule = from_dict(ScheduleSettings, data["schedule"]) if isinstance(data.get("schedule"), dict) else None
-        return (model, schedule, from_dict(SamplerSettings, data.get("sampler")),
-                from_dict(ViewSettings, data.get("view")))
+        schedule = lenient(ScheduleSettings, data["schedule"]) if isinstance(data.get("schedule"), dict) else None
+        return model, schedule, lenient(SamplerSettings, data.get("sampler")), lenient(ViewSettings, data.get("view"))
 
     def save_settings(self, model: str | None, schedule: ScheduleSettings, sampler: SamplerSettings,
                       view: ViewSettings) -> None:
-        data = dict(model=model, schedule=to_dict(schedule), sampler=to_dict(sampler), view=to_dict(view))
+        data = dict(model=model, schedule=settings_to_dict(schedule), sampler=settings_to_dict(sampler),
+                    view=settings_to_dict(view))
         self.qs.setValue("settings", json.dumps(data))
 
     def recent_files(self) -> list[str]:

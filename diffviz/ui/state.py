@@ -1,20 +1,22 @@
-"""The one observable app state: model, schedule and sampler settings, the displayed run and the playhead.
+"""The Qt side of the session: its events as Qt signals, the loaded model, the displayed run and its playhead.
 
-Widgets mirror it (connect to its signals) and write to it (call its setters); nothing else holds app state.
-Setters emit only on a real change, so a widget that mirrors a value can write it back without a loop.
+All settings live in the Qt-free :class:`~diffviz.session.Session` (``state.session``); this object forwards its
+events as Qt signals (so widgets connect the Qt way and stay on the GUI thread) and holds what is not saved: the
+loaded model (:class:`ModelInfo`), the run being shown and its timing. Widgets mirror it and write to the session
+through the setters here; setters emit only on a real change, so a widget can write back a mirrored value.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, SignalInstance
+from PySide6.QtCore import QObject, Signal
 
 from diffviz.core import Schedule, Trajectory
+from diffviz.session import DEFAULT_IMAGES, DEFAULT_POINTS, ModelRef, ScheduleSettings, Session
+from diffviz.session.settings import Playback, SamplerSettings, ViewSettings
 
 from .model_info import ModelInfo
-from .settings import DEFAULT_IMAGES, DEFAULT_POINTS, SamplerSettings, ScheduleSettings, ViewSettings
 
 
 def frontier(trajectory: Trajectory | None) -> int:
@@ -28,12 +30,16 @@ def frontier(trajectory: Trajectory | None) -> int:
 
 
 class AppState(QObject):
-    """Everything the window shows; see the module docstring."""
+    """See the module docstring."""
 
     modelChanged = Signal(object)  # ModelInfo
     scheduleChanged = Signal(object)  # ScheduleSettings
     samplerChanged = Signal(object)  # SamplerSettings
     viewChanged = Signal(object)  # ViewSettings
+    playbackChanged = Signal(object)  # Playback
+    captionChanged = Signal(str)
+    followedChanged = Signal(object)  # tuple[int, ...]
+    settingsChanged = Signal(object)  # frozenset of the session fields changed by one edit or one batch
     runStarted = Signal(object)  # Trajectory (being filled)
     runProgress = Signal(int)  # frontier
     runFinished = Signal(object)  # Trajectory
@@ -41,45 +47,76 @@ class AppState(QObject):
     timingChanged = Signal(float)  # ms per step of the running run
     errorRaised = Signal(str, str)  # title, message
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, session: Session | None = None) -> None:
         super().__init__(parent)
+        self.session = session if session is not None else Session()
         self.model: ModelInfo | None = None
-        self.schedule_settings = ScheduleSettings()
-        self.sampler_settings = SamplerSettings()
-        self.view_settings = ViewSettings()
         self.trajectory: Trajectory | None = None
         self.schedule: Schedule | None = None  # the schedule of the displayed run
-        self.step = 0
         self.ms_per_step = float("nan")
         self._particles = {"points": DEFAULT_POINTS, "image": DEFAULT_IMAGES}
+        self._step = self.session.playback.step
+        events = self.session.events
+        events.schedule.connect(self.scheduleChanged.emit)
+        events.sampler.connect(self.samplerChanged.emit)
+        events.view.connect(self.viewChanged.emit)
+        events.playback.connect(self._on_playback)
+        events.caption.connect(self.captionChanged.emit)
+        events.followed.connect(self.followedChanged.emit)
+        self.session.changed.connect(self.settingsChanged.emit)
 
-    # ---- settings -----------------------------------------------------------------------------------------
+    def _on_playback(self, playback: Playback) -> None:
+        self.playbackChanged.emit(playback)
+        if playback.step != self._step:
+            self._step = playback.step
+            self.stepChanged.emit(playback.step)
+
+    # ---- the session's settings ---------------------------------------------------------------------------------
+    @property
+    def schedule_settings(self) -> ScheduleSettings:
+        return self.session.schedule
+
+    @property
+    def sampler_settings(self) -> SamplerSettings:
+        return self.session.sampler
+
+    @property
+    def view_settings(self) -> ViewSettings:
+        return self.session.view
+
+    @property
+    def playback(self) -> Playback:
+        return self.session.playback
+
+    @property
+    def step(self) -> int:
+        return self.session.playback.step
+
     def set_model(self, info: ModelInfo, schedule: ScheduleSettings | None = None) -> None:
         """Switch model; ``schedule`` (e.g. the model's training schedule) is applied in the same change."""
         old_kind = self.model.kind if self.model is not None else "points"
-        self._particles[old_kind] = self.sampler_settings.n
+        self._particles[old_kind] = self.session.sampler.num_particles
         self.model = info
-        if info.kind != old_kind:
-            self.update_sampler(n=self._particles[info.kind])
-        if schedule is not None:
-            self.update_schedule(**asdict(schedule))
+        with self.session.batch():
+            self.session.model = ModelRef(info.spec, info.card.sha256)
+            self.session.card = info.card
+            if info.kind != old_kind:
+                self.session.update_sampler(num_particles=self._particles[info.kind])
+            if schedule is not None:
+                self.session.schedule = schedule
         self.modelChanged.emit(info)
 
     def update_schedule(self, **changes: Any) -> None:
-        self._update("schedule_settings", self.scheduleChanged, changes)
+        self.session.update_schedule(**changes)
 
     def update_sampler(self, **changes: Any) -> None:
-        self._update("sampler_settings", self.samplerChanged, changes)
+        self.session.update_sampler(**changes)
 
     def update_view(self, **changes: Any) -> None:
-        self._update("view_settings", self.viewChanged, changes)
+        self.session.update_view(**changes)
 
-    def _update(self, attr: str, signal: SignalInstance, changes: dict[str, Any]) -> None:
-        old = getattr(self, attr)
-        new = replace(old, **changes)
-        if new != old:
-            setattr(self, attr, new)
-            signal.emit(new)
+    def update_playback(self, **changes: Any) -> None:
+        self.session.update_playback(**changes)
 
     # ---- runs ---------------------------------------------------------------------------------------------
     @property
@@ -95,14 +132,17 @@ class AppState(QObject):
         """The step the views show: the playhead, held back to what has been computed."""
         return min(self.step, self.frontier)
 
-    def start_run(self, trajectory: Trajectory, schedule: Schedule) -> None:
-        """A new run (possibly still empty). A playhead at the end stays at the end; elsewhere it keeps its place."""
+    def start_run(self, trajectory: Trajectory, schedule: Schedule, step: int | None = None) -> None:
+        """A new run (possibly still empty), shown at ``step``; by default a playhead at the end stays at the end
+        and elsewhere keeps its place."""
         old_K = self.num_steps
         at_end = self.trajectory is None or self.step >= old_K
         self.trajectory, self.schedule = trajectory, schedule
         K = trajectory.num_steps
         self.runStarted.emit(trajectory)
-        self.set_step(K if at_end else round(self.step / max(old_K, 1) * K))
+        if step is None:
+            step = K if at_end else round(self.step / max(old_K, 1) * K)
+        self.set_step(step)
         self.runProgress.emit(self.frontier)
         if trajectory.complete:
             self.runFinished.emit(trajectory)
@@ -120,8 +160,7 @@ class AppState(QObject):
     def set_step(self, step: int) -> None:
         step = max(0, min(int(step), self.num_steps))
         if step != self.step:
-            self.step = step
-            self.stepChanged.emit(step)
+            self.session.update_playback(step=step)
 
     def report_error(self, title: str, message: str) -> None:
         self.errorRaised.emit(title, message)

@@ -9,21 +9,21 @@ from PySide6.QtWidgets import (
 
 from superqt.utils import signals_blocked
 
+from diffviz.session.settings import SPEEDS, Playback
+
 from .readouts import readout_html
 from .state import AppState
 
-SPEEDS = (5, 10, 30, 60, 120, 300, 1000)  # steps per second
-DEFAULT_SPEED = 30
 TICK_MS = 33
 
 
 class Timeline(QWidget):
-    """Mirrors ``state.step`` and writes it; plays by advancing the playhead, never past what is computed."""
+    """Mirrors the session's playback (step, playing, speed, loop) and writes it; plays by advancing the playhead,
+    never past what is computed."""
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.playing = False
         self._carry = 0.0  # fractional steps between ticks
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
@@ -38,7 +38,6 @@ class Timeline(QWidget):
         self.speed = QComboBox(toolTip="Playback speed")
         for s in SPEEDS:
             self.speed.addItem(f"{s} steps/s", s)
-        self.speed.setCurrentIndex(SPEEDS.index(DEFAULT_SPEED))
         self.loop = QCheckBox("Loop")
         self.trails = QCheckBox("Trails")
         self.trail_length = QSpinBox(minimum=1, maximum=200, toolTip="Trail length in steps")
@@ -67,15 +66,22 @@ class Timeline(QWidget):
         self.trails.toggled.connect(lambda on: state.update_view(trails=on))
         self.trail_length.valueChanged.connect(lambda n: state.update_view(trail_length=n))
         self.segments.toggled.connect(lambda on: state.update_view(segments=on))
+        self.speed.currentIndexChanged.connect(lambda _: state.update_playback(speed=self.speed.currentData()))
+        self.loop.toggled.connect(lambda on: state.update_playback(loop=on))
+        state.playbackChanged.connect(self._on_playback)
         state.runStarted.connect(self._on_run)
         state.runProgress.connect(self._refresh)
         state.stepChanged.connect(self._on_step)
         state.viewChanged.connect(self._on_view)
         state.modelChanged.connect(self._on_model)
         self._on_view(state.view_settings)
-        self._set_play_icon()
+        self._on_playback(state.playback)
 
     # ---- actions --------------------------------------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        return self.state.playback.playing
+
     def toggle_play(self) -> None:
         if self.playing:
             self.pause()
@@ -85,14 +91,10 @@ class Timeline(QWidget):
     def play(self) -> None:
         if self.state.step >= self.state.num_steps:
             self.state.set_step(0)  # replay from x_T
-        self.playing, self._carry = True, 0.0
-        self.timer.start()
-        self._set_play_icon()
+        self.state.update_playback(playing=True)
 
     def pause(self) -> None:
-        self.playing = False
-        self.timer.stop()
-        self._set_play_icon()
+        self.state.update_playback(playing=False)
 
     def step_by(self, delta: int) -> None:
         self.pause()
@@ -100,11 +102,11 @@ class Timeline(QWidget):
 
     def _tick(self) -> None:
         K = self.state.num_steps
-        self._carry += self.speed.currentData() * TICK_MS / 1000
+        self._carry += self.state.playback.speed * TICK_MS / 1000
         advance, self._carry = int(self._carry), self._carry % 1
         step = self.state.step + advance
         if step >= K and self.state.frontier >= K:
-            if self.loop.isChecked():
+            if self.state.playback.loop:
                 step = 0
             else:
                 self.state.set_step(K)
@@ -128,6 +130,17 @@ class Timeline(QWidget):
         with signals_blocked(self.slider):
             self.slider.setValue(step)
         self._refresh()
+
+    def _on_playback(self, playback: Playback) -> None:
+        with signals_blocked(self.speed), signals_blocked(self.loop):
+            self.speed.setCurrentIndex(max(self.speed.findData(playback.speed), 0))
+            self.loop.setChecked(playback.loop)
+        if playback.playing and not self.timer.isActive():
+            self._carry = 0.0
+            self.timer.start()
+        elif not playback.playing:
+            self.timer.stop()
+        self._set_play_icon()
 
     def _on_model(self, info: object) -> None:
         points = not info.is_image  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from .model_info import ModelInfo
-from .settings import ViewSettings
+from diffviz.session import ViewSettings
 from .view_colors import TEXT
 from .view_frame import Frame
 from .view_particles import ParticleStyle

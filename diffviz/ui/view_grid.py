@@ -9,7 +9,7 @@ from PySide6.QtCore import Signal
 from diffviz.core import Trajectory
 
 from .model_info import ModelInfo
-from .settings import ViewSettings
+from diffviz.session import ViewSettings
 from .view_base import View
 from .view_colors import BACKGROUND
 from .view_frame import Frame

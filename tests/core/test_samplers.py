@@ -19,6 +19,12 @@ class EpsMixture:
 
     name, prediction_type, data_shape, train_schedule = "eps-8g", "epsilon", (2,), None
 
+    @property
+    def card(self):  # a ModelCard (imported here so the test double stays self-contained)
+        from diffviz.core.card import ModelCard
+
+        return ModelCard.create(name=self.name, prediction_type=self.prediction_type, data_shape=self.data_shape)
+
     def __init__(self, alphas_cumprod: np.ndarray) -> None:
         self.alphas_cumprod = alphas_cumprod
 
@@ -111,7 +117,7 @@ def mode_statistics(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @pytest.mark.parametrize("sampler, steps, opts", [
-    ("ddpm", 1000, {}), ("ddim", 100, {"eta": 0.0}), ("heun", 100, {}), ("pc", 200, {"snr": 0.16}),
+    ("ddpm", 1000, {}), ("ddim", 100, {"eta": 0.0}), ("heun", 100, {}), ("pc", 200, {"target_snr": 0.16}),
 ])
 def test_exact_score_sampling_recovers_the_mixture(sampler: str, steps: int, opts: dict) -> None:
     schedule = Schedule.from_name("linear", 1000)
@@ -126,7 +132,7 @@ def test_exact_score_sampling_recovers_the_mixture(sampler: str, steps: int, opt
 
 def test_sampling_with_a_broken_variance_is_caught_by_the_mode_check() -> None:
     """The statistics above can fail: a Langevin corrector run at 12× the target SNR over-diffuses the modes."""
-    run = sample(GM, Schedule.from_name("linear", 1000).subsample(100), "pc", n=4000, seed=11, field_grid=0, snr=2.0)
+    run = sample(GM, Schedule.from_name("linear", 1000).subsample(100), "pc", n=4000, seed=11, field_grid=0, target_snr=2.0)
     _, _, s = mode_statistics(run.sample)
     assert not np.allclose(s, 0.1, rtol=0.2)
 
@@ -156,9 +162,9 @@ def test_the_corrector_moves_the_chain_that_the_predictor_continues() -> None:
     rng = np.random.default_rng(5)
     x_T = rng.standard_normal((64, 2)).astype(np.float32)
     noise = rng.standard_normal((20, 2, 64, 2)).astype(np.float32)  # draw 0: predictor, draw 1: corrector
-    pc = sample(GM, schedule, "pc", x_T=x_T, noise=noise, snr=0.3, field_grid=0)
+    pc = sample(GM, schedule, "pc", x_T=x_T, noise=noise, target_snr=0.3, field_grid=0)
     ddpm = sample(GM, schedule, "ddpm", x_T=x_T, noise=noise[:, 0], field_grid=0)
     assert np.abs(pc.sample - ddpm.sample).mean() > 1e-3
     # with a zero target SNR the corrector is the identity and PC is exactly DDPM
-    still = sample(GM, schedule, "pc", x_T=x_T, noise=noise, snr=0.0, field_grid=0)
+    still = sample(GM, schedule, "pc", x_T=x_T, noise=noise, target_snr=0.0, field_grid=0)
     np.testing.assert_allclose(still.sample, ddpm.sample, atol=1e-6)

@@ -54,12 +54,12 @@ def test_noise_of_the_wrong_shape_is_refused() -> None:
 
 
 def test_saved_run_loads_back_identical_and_reruns_bit_for_bit(tmp_path) -> None:
-    run = sample(GM, SCHED, "pc", n=64, seed=7, snr=0.2)
+    run = sample(GM, SCHED, "pc", n=64, seed=7, target_snr=0.2)
     path = run.save(tmp_path / "run.npz")
     back = Trajectory.load(path)
     for name in ("x", "eps_hat", "alpha_bar", "alpha_bar_prev", "model_time", "clamped", "field_eps", "field_points"):
         np.testing.assert_array_equal(getattr(back, name), getattr(run, name))
-    assert back.params == run.params | {"format_version": 1}
+    assert back.params == run.params and back.params.options["target_snr"] == 0.2
     again = rerun(back, GM)
     np.testing.assert_array_equal(again.x, run.x)
     np.testing.assert_array_equal(again.eps_hat, run.eps_hat)
@@ -112,6 +112,12 @@ def test_iterator_form_fills_the_trajectory_step_by_step() -> None:
 
 class Broken:
     name, prediction_type, data_shape, train_schedule = "broken", "epsilon", (2,), None
+
+    @property
+    def card(self):  # a ModelCard (imported here so the test double stays self-contained)
+        from diffviz.core.card import ModelCard
+
+        return ModelCard.create(name=self.name, prediction_type=self.prediction_type, data_shape=self.data_shape)
 
     def __init__(self, bad_from: int, kind: str = "nan") -> None:
         self.calls, self.bad_from, self.kind = 0, bad_from, kind

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import onnx_models as om
+from tests.helpers import onnx_models as om
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import onnx_models as om
+from tests.helpers import onnx_models as om
 from diffviz.runtime import (
     InputNamesError, InputTypeError, ModelError, ModelFileNotFoundError, ModelLoadError, NonFiniteOutputError,
     NotOnnxError, OnnxDenoiser, OutputError, OutputShapeError, load_model,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import diffviz
-import onnx_models as om
+from tests.helpers import onnx_models as om
 from diffviz.core import GaussianMixture
 from diffviz.runtime import (
     ModelFileNotFoundError, OnnxDenoiser, UnknownModelError, bundled_models, default_model_name, load_model, loader,

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import onnx_models as om
+from tests.helpers import onnx_models as om
 from diffviz.runtime import MetadataError, OnnxDenoiser, load_model
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import diffviz
-import onnx_models as om
+from tests.helpers import onnx_models as om
 from diffviz.core import GaussianMixture, Schedule, rerun
 from diffviz.core.parameterization import score_from_eps
 from diffviz.runtime import OnnxDenoiser, load_model
@@ -116,7 +116,7 @@ def test_torch_mlp_samples_and_reruns_bit_for_bit(mlp_onnx: Path) -> None:
     assert run.complete and np.all(np.isfinite(run.x)) and np.all(np.isfinite(run.field_eps))
     np.testing.assert_array_equal(run.model_time, np.arange(99, -1, -1))  # own schedule: the exact indices
     assert not run.clamped.any()
-    assert run.params["model"]["sha256"] == model.sha256
+    assert run.params.model.sha256 == model.sha256
     again = rerun(run, load_model(mlp_onnx))
     for name in ("x", "eps_hat", "field_eps", "model_time"):
         np.testing.assert_array_equal(getattr(again, name), getattr(run, name))

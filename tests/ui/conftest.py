@@ -7,24 +7,15 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QThreadPool
 
-from diffviz.ui.main_window import MainWindow
 from diffviz.ui.model_info import default_model_spec
 from diffviz.ui.settings_store import SettingsStore
 
-from ui_helpers import wait_finished
+from tests.helpers.ui_helpers import make_window, wait_finished
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> SettingsStore:
     return SettingsStore(tmp_path / "diffviz.ini")
-
-
-def make_window(qtbot, store: SettingsStore | None) -> MainWindow:  # type: ignore[no-untyped-def]
-    window = MainWindow(store)
-    qtbot.addWidget(window)
-    window.resize(1100, 760)
-    window.show()
-    return window
 
 
 @pytest.fixture

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import ui_models as um
+from tests.helpers import ui_models as um
 from diffviz.ui.main_window import MainWindow
 from diffviz.ui.model_info import bundled_model_names
-from diffviz.ui.settings import DEFAULT_IMAGES, DEFAULT_POINTS
+from diffviz.session import DEFAULT_IMAGES, DEFAULT_POINTS
 from diffviz.ui.view_frame import Frame
 from diffviz.ui.view_images import GAP, GAP_VALUE, tile
-from ui_helpers import differs, shown, wait_finished
+from tests.helpers.ui_helpers import differs, shown, wait_finished
 
 
 def test_the_window_switches_to_image_views_on_an_image_model(qtbot, window: MainWindow) -> None:
@@ -38,7 +38,7 @@ def test_the_window_switches_to_image_views_on_an_image_model(qtbot, window: Mai
 
     # back to a 2D model: 2D views, with the 2D particle count
     wait_finished(qtbot, window, lambda: window.open_model("analytic:8gaussians"))
-    assert window.grid.kind == "points" and window.state.sampler_settings.n == DEFAULT_POINTS
+    assert window.grid.kind == "points" and window.state.sampler_settings.num_particles == DEFAULT_POINTS
 
 
 def test_tile_places_each_image_in_its_cell() -> None:
@@ -68,4 +68,4 @@ def test_the_bundled_onnx_image_model_runs_in_the_image_views(qtbot, window: Mai
     cols = int(np.ceil(np.sqrt(n)))
     rows = int(np.ceil(n / cols))
     assert shown(window.grid.view("x0"))[0].shape[:2] == (rows * (H + GAP) - GAP, cols * (W + GAP) - GAP)
-    assert window.sampler_panel.clip.isChecked() == bool(window.state.model.model.clip_sample)  # the model's hint
+    assert window.sampler_panel.options["clip_sample"].isChecked() == window.state.model.card.clip_sample  # its hint

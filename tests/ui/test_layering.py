@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-QT_FREE = ("settings", "model_info", "noise_lock", "readouts", "run_files")
+QT_FREE = ("model_info", "readouts")
 
 
 @pytest.mark.parametrize("module", QT_FREE)

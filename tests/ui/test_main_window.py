@@ -10,18 +10,18 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QThreadPool, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
 
-import ui_models as um
+from tests.helpers import ui_models as um
 from diffviz.ui.main_window import MainWindow
 from diffviz.ui.model_info import default_model_spec
 from diffviz.ui.view_frame import Frame
-from ui_helpers import differs, shown, wait_finished
+from tests.helpers.ui_helpers import differs, shown, wait_finished
 
 
 def test_opens_on_the_default_model_and_shows_the_finished_run(window: MainWindow) -> None:
     state = window.state
     assert state.model is not None and state.model.spec == default_model_spec()
     traj = state.trajectory
-    assert traj is not None and traj.complete and traj.num_particles == state.sampler_settings.n
+    assert traj is not None and traj.complete and traj.num_particles == state.sampler_settings.num_particles
     assert window.grid.index == traj.num_steps  # the playhead followed the run to x_0
     x_view = window.grid.view("x_t")
     np.testing.assert_array_equal(shown(x_view)[0], Frame(traj, traj.num_steps).x)
@@ -40,7 +40,7 @@ def test_moving_beta_max_changes_the_beta_plot_and_brings_a_new_trajectory(qtbot
     assert math.isclose(betas.max(), 0.04, rel_tol=1e-6) and math.isclose(betas.min(), 1e-4, rel_tol=1e-6)
     after = wait_finished(qtbot, window)
     assert after is not before
-    assert math.isclose(after.params["schedule"]["beta_end"], 0.04, rel_tol=1e-6)
+    assert math.isclose(after.params.schedule_config["beta_end"], 0.04, rel_tol=1e-6)
     assert not np.allclose(after.x[-1], before.x[-1])  # the same x_T, another schedule, another sample
     np.testing.assert_array_equal(after.x[0], before.x[0])
 
@@ -55,7 +55,7 @@ def test_a_slider_drag_is_throttled_not_queued(qtbot, window: MainWindow) -> Non
     qtbot.wait(200)  # let any late trailing call land
     assert 1 <= len(started) <= 2  # the first move at once, then only the last value
     assert math.isclose(window.state.schedule_settings.beta_end, 10 ** values[-1], rel_tol=1e-6)
-    assert math.isclose(window.state.trajectory.params["schedule"]["beta_end"], 10 ** values[-1], rel_tol=1e-6)
+    assert math.isclose(window.state.trajectory.params.schedule_config["beta_end"], 10 ** values[-1], rel_tol=1e-6)
 
 
 def test_an_invalid_schedule_is_explained_inline_and_not_sampled(qtbot, window: MainWindow) -> None:
@@ -96,7 +96,7 @@ def test_a_corrupt_model_shows_an_error_and_keeps_the_previous_model(qtbot, wind
     assert window.state.model is previous and window.state.trajectory is run
     # still usable: a change re-samples with the previous model
     after = wait_finished(qtbot, window, lambda: window.state.update_sampler(seed=7))
-    assert after.params["model"]["name"] == previous.name
+    assert after.params.model.name == previous.name
 
 
 def test_a_model_breaking_the_contract_is_refused_by_name(qtbot, window: MainWindow, tmp_path: Path) -> None:
@@ -115,11 +115,11 @@ def test_a_model_failing_during_sampling_reverts_to_the_previous_one(qtbot, wind
     assert "NaN/Inf" in blocker.args[1] and previous.name in blocker.args[1]
     assert window.state.model is previous
     traj = wait_finished(qtbot, window)
-    assert traj.params["model"]["name"] == previous.name
+    assert traj.params.model.name == previous.name
 
 
 def test_cancel_during_a_run_leaves_no_thread_behind(qtbot, window: MainWindow) -> None:
-    window.state.update_schedule(num_steps=1000)
+    window.state.update_schedule(num_inference_steps=1000)
     traj = window.state.trajectory
     qtbot.waitUntil(lambda: traj.steps_done >= 3, timeout=10000)
     assert window.controller.running
@@ -132,10 +132,10 @@ def test_cancel_during_a_run_leaves_no_thread_behind(qtbot, window: MainWindow) 
 
 
 def test_a_new_setting_cancels_the_running_run(qtbot, window: MainWindow) -> None:
-    window.state.update_schedule(num_steps=1000)
+    window.state.update_schedule(num_inference_steps=1000)
     first = window.state.trajectory
     qtbot.waitUntil(lambda: first.steps_done >= 2, timeout=10000)
-    second = wait_finished(qtbot, window, lambda: window.state.update_schedule(num_steps=20))
+    second = wait_finished(qtbot, window, lambda: window.state.update_schedule(num_inference_steps=20))
     assert second.num_steps == 20
     assert first.steps_done < first.num_steps  # stopped, never finished
 
@@ -144,12 +144,12 @@ def test_save_and_open_a_run(qtbot, window: MainWindow, tmp_path: Path) -> None:
     saved = window.state.trajectory
     path = tmp_path / "run.npz"
     assert window.save_run(path)
-    wait_finished(qtbot, window, lambda: window.state.update_sampler(seed=3, n=100))
+    wait_finished(qtbot, window, lambda: window.state.update_sampler(seed=3, num_particles=100))
     assert window.open_path(path)
     loaded = window.state.trajectory
     np.testing.assert_array_equal(loaded.x, saved.x)
-    assert window.state.sampler_settings.seed == saved.params["seed"]
-    assert window.sampler_panel.n.value() == saved.num_particles  # the panels mirror the run's settings
+    assert window.state.sampler_settings.seed == saved.params.seed
+    assert window.sampler_panel.num_particles.value() == saved.num_particles  # the panels mirror the run's settings
     assert not window.controller.running  # showing a saved run starts no sampling
 
 
@@ -168,7 +168,7 @@ def test_drag_and_drop_opens_a_model(qtbot, window: MainWindow, tmp_path: Path) 
     event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                        Qt.KeyboardModifier.NoModifier)
     traj = wait_finished(qtbot, window, lambda: window.dropEvent(event))
-    assert window.state.model.name == "dropped" and traj.params["model"]["name"] == "dropped"
+    assert window.state.model.name == "dropped" and traj.params.model.name == "dropped"
     assert "provider: CPU" in window.status_labels["provider"].text()
 
 
@@ -188,8 +188,8 @@ def test_keyboard_steps_and_plays(qtbot, window: MainWindow) -> None:
 
 def test_same_noise_keeps_each_particles_noise_when_the_count_changes(qtbot, window: MainWindow) -> None:
     def run(n: int, lock: bool) -> np.ndarray:
-        if (window.state.sampler_settings.n, window.state.sampler_settings.same_noise) != (n, lock):
-            wait_finished(qtbot, window, lambda: window.state.update_sampler(n=n, same_noise=lock))
+        if (window.state.sampler_settings.num_particles, window.state.sampler_settings.same_noise) != (n, lock):
+            wait_finished(qtbot, window, lambda: window.state.update_sampler(num_particles=n, same_noise=lock))
         return window.state.trajectory.x.copy()
 
     locked_small, locked_big = run(300, True), run(600, True)
@@ -210,9 +210,9 @@ def test_the_seed_is_frozen_while_the_noise_is_locked(window: MainWindow) -> Non
 def test_a_run_too_large_to_record_is_refused_with_its_size(qtbot, window: MainWindow) -> None:
     previous = window.state.trajectory
     with qtbot.waitSignal(window.errorShown, timeout=5000) as blocker:
-        window.state.update_schedule(num_steps=1000)
-        window.state.update_sampler(n=200_000)
+        window.state.update_schedule(num_inference_steps=1000)
+        window.state.update_sampler(num_particles=200_000)
     assert "200000 particles × 1000 steps" in blocker.args[1] and "GiB" in blocker.args[1]
     assert not window.controller.running
-    traj = wait_finished(qtbot, window, lambda: window.state.update_sampler(n=500))  # and it recovers
+    traj = wait_finished(qtbot, window, lambda: window.state.update_sampler(num_particles=500))  # and it recovers
     assert traj.num_particles == 500 and previous is not traj

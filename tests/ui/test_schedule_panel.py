@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 
-import ui_models as um
+from tests.helpers import ui_models as um
 from diffviz.ui.main_window import MainWindow
-from ui_helpers import wait_finished
+from tests.helpers.ui_helpers import wait_finished
 
 
 def _legend_labels(window: MainWindow) -> list[str]:

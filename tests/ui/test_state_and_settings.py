@@ -9,10 +9,9 @@ import pytest
 
 from diffviz.core import SAMPLERS, GaussianMixture, SamplingRun, Schedule, sample
 from diffviz.ui.model_info import describe
-from diffviz.ui.noise_lock import locked_noise, locked_x_T
-from diffviz.ui.settings import (
-    DEFAULT_IMAGES, DEFAULT_POINTS, SamplerSettings, ScheduleSettings, ViewSettings, from_dict, to_dict,
-)
+from diffviz.session import DEFAULT_IMAGES, SamplerSettings, ScheduleSettings, ViewSettings
+from diffviz.session.noise_lock import locked_noise, locked_x_T
+from diffviz.session.scene import lenient, settings_to_dict
 from diffviz.ui.state import AppState, frontier
 
 
@@ -27,13 +26,13 @@ def _traj(steps: int = 10, n: int = 20, run_steps: int | None = None):  # type: 
 # ---- settings ------------------------------------------------------------------------------------------------
 def test_matching_settings_rebuild_the_training_schedule_exactly() -> None:
     train = Schedule.from_name("scaled_linear", 400, 2e-4, 0.03)
-    s = ScheduleSettings.matching(train, num_steps=400)
+    s = ScheduleSettings.matching(train, num_inference_steps=400)
     np.testing.assert_array_equal(s.build().betas, train.betas)
     assert ScheduleSettings.matching(None) == ScheduleSettings()  # DDPM's linear 1e-4 → 0.02, T = 1000
 
 
 def test_fewer_sampling_steps_subsample_the_full_schedule() -> None:
-    s = ScheduleSettings(num_train_steps=1000, num_steps=50, spacing="trailing")
+    s = ScheduleSettings(num_train_timesteps=1000, num_inference_steps=50, timestep_spacing="trailing")
     built, full = s.build(), s.full()
     assert built.num_steps == 50 and full.num_steps == 1000
     np.testing.assert_allclose(built.alpha_bars, full.alpha_bars[built.timesteps])  # same noise levels, fewer
@@ -41,22 +40,21 @@ def test_fewer_sampling_steps_subsample_the_full_schedule() -> None:
 
 @pytest.mark.parametrize("kind", list(SAMPLERS))
 def test_every_sampler_takes_the_options_the_panel_gives(kind: str) -> None:
-    settings = SamplerSettings(kind=kind, clip_sample=True, eta=0.5)
+    settings = SamplerSettings(kind, {"clip_sample": True, "eta": 0.5, "clip_sample_range": 2.5})
     traj = sample(GaussianMixture.eight_gaussians(), Schedule.from_name("linear", 20), kind, n=10,
-                  **settings.options(clip_range=2.5))
+                  **settings.active_options())
     assert traj.complete and np.all(np.isfinite(traj.x))
 
 
 def test_stored_settings_survive_garbage() -> None:
-    assert from_dict(SamplerSettings, "nonsense") == SamplerSettings()
-    mixed = from_dict(SamplerSettings, {"kind": "ddim", "eta": "0.3", "n": "many", "seed": -4})
-    assert mixed == SamplerSettings()  # a negative seed makes the whole entry invalid: defaults
-    good = from_dict(SamplerSettings, {"kind": "ddim", "eta": "0.3", "n": "many"})
-    assert (good.kind, good.eta, good.n) == ("ddim", 0.3, DEFAULT_POINTS)
-    assert from_dict(ScheduleSettings, {"beta_start": 0.5, "beta_end": 0.1}) == ScheduleSettings()
-    assert from_dict(ScheduleSettings, {"name": "wiggly"}) == ScheduleSettings()
-    v = ViewSettings(trails=False, trail_length=3, segments=True)
-    assert from_dict(ViewSettings, to_dict(v)) == v
+    assert lenient(SamplerSettings, "nonsense") == SamplerSettings()
+    mixed = lenient(SamplerSettings, {"name": "ddim", "options": {"eta": 0.3, "bogus": 1}, "num_particles": "many",
+                                      "seed": -4})
+    assert mixed == SamplerSettings("ddim", {"eta": 0.3})  # each bad entry falls back to its default, alone
+    assert lenient(ScheduleSettings, {"beta_start": 0.5, "beta_end": 0.1}).beta_end == 0.1  # β_start refused
+    assert lenient(ScheduleSettings, {"name": "wiggly"}) == ScheduleSettings()
+    v = ViewSettings(trails=False, trail_length=3, segments=True, camera=(-1.0, 1.0, -2.0, 2.0))
+    assert lenient(ViewSettings, settings_to_dict(v)) == v
 
 
 # ---- the noise lock -------------------------------------------------------------------------------------------
@@ -122,14 +120,14 @@ def test_each_kind_of_model_keeps_its_particle_count(qtbot) -> None:  # type: ig
     points = describe(GaussianMixture.eight_gaussians(), "analytic:8gaussians")
     images = describe(GaussianMixture.from_points(np.zeros((3, 4)), data_shape=(1, 2, 2)), "img")
     state.set_model(points)
-    state.update_sampler(n=1234)
+    state.update_sampler(num_particles=1234)
     state.set_model(images)
-    assert state.sampler_settings.n == DEFAULT_IMAGES
-    state.update_sampler(n=16)
+    assert state.sampler_settings.num_particles == DEFAULT_IMAGES
+    state.update_sampler(num_particles=16)
     state.set_model(points)
-    assert state.sampler_settings.n == 1234
+    assert state.sampler_settings.num_particles == 1234
     state.set_model(images)
-    assert state.sampler_settings.n == 16
+    assert state.sampler_settings.num_particles == 16
 
 
 def test_setters_emit_only_on_a_change(qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -153,7 +151,7 @@ def test_sampling_without_any_view_still_finishes(qtbot) -> None:  # type: ignor
 
     state = AppState()
     controller = SamplingController(state)
-    state.update_schedule(num_steps=10)
+    state.update_schedule(num_inference_steps=10)
     with qtbot.waitSignal(state.runFinished, timeout=10_000):
         state.set_model(describe(GaussianMixture.eight_gaussians(), "analytic:8gaussians"))
     assert state.trajectory.complete and not controller.running

@@ -9,7 +9,7 @@ import numpy as np
 from diffviz.core import GaussianMixture, SamplingRun, Schedule
 from diffviz.ui.main_window import MainWindow
 from diffviz.ui.readouts import readout_html
-from ui_helpers import wait_finished
+from tests.helpers.ui_helpers import wait_finished
 
 
 def test_readouts_at_the_first_and_last_step_of_a_full_linear_schedule() -> None:
@@ -57,7 +57,7 @@ def test_the_playhead_never_runs_ahead_of_the_computation(qtbot, window: MainWin
     window.state.stepChanged.connect(lambda s: s > max(window.state.frontier, 0) and ahead.append((s, window.state.frontier)))
     window.state.set_step(0)
     tl.play()
-    traj = wait_finished(qtbot, window, lambda: window.state.update_schedule(num_steps=400))
+    traj = wait_finished(qtbot, window, lambda: window.state.update_schedule(num_inference_steps=400))
     tl.pause()
     assert ahead == [] and traj.num_steps == 400
 

@@ -7,13 +7,13 @@ import pytest
 
 from diffviz.core import GaussianMixture, SamplingRun, Schedule
 from diffviz.ui.model_info import describe
-from diffviz.ui.settings import ViewSettings
+from diffviz.session import ViewSettings
 from diffviz.ui.view_colors import hue_of, palette
 from diffviz.ui.view_frame import Frame
 from diffviz.ui.view_grid import ViewGrid
 from diffviz.ui.view_lines import ARROW_FILL, HEAD, arrow_geometry
 from diffviz.ui.view_particles import SPLAT_ABOVE
-from ui_helpers import differs, shown
+from tests.helpers.ui_helpers import differs, shown
 
 
 def _run(n: int, steps: int = 20, seed: int = 0):  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from diffviz.ui.main_window import MainWindow
+from diffviz.ui.settings_store import SettingsStore
 from diffviz.ui.view_base import View
 from diffviz.ui.view_particles import ParticleLayer
 
@@ -15,7 +16,16 @@ def particle_data(layer: ParticleLayer) -> np.ndarray:
     """What a particle layer shows: positions (scatter) or the splatted image."""
     if layer.splatting:
         return np.array(layer.image.image, copy=True)
-    return np.stack([layer.scatter.data["x"], layer.scatter.data["y"]], axis=1).copy()
+    return layer.scatter.positions()
+
+
+def make_window(qtbot, store: SettingsStore | None) -> MainWindow:  # type: ignore[no-untyped-def]
+    """The main window, shown at a fixed size, closed by qtbot at the end of the test."""
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window.resize(1100, 760)
+    window.show()
+    return window
 
 
 def shown(view: View) -> list[np.ndarray]:

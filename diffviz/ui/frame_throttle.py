@@ -16,7 +16,7 @@ from .view_grid import ViewGrid
 FRAME_INTERVAL_MS = 33
 
 
-class FramePresenter(QObject):
+class FrameThrottle(QObject):
     frameShown = Signal(object)  # the trajectory of the frame just painted
 
     def __init__(self, state: AppState, grid: ViewGrid, parent: QObject | None = None) -> None:

@@ -1,0 +1,44 @@
+"""Opening a scene: read and check the file, then load the model it names (runtime), compare the file's hash."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from diffviz.core import Denoiser
+
+from .scene import Scene, SceneError, _looks_like_path, read_scene
+from .settings import SamplerSettings
+
+
+def scene_model(scene: Scene) -> tuple[Denoiser, list[str]]:
+    """Load the model a scene names; with notices (e.g. the file changed since the scene was saved).
+
+    Raises :class:`SceneError` naming ``model.spec`` when it cannot be opened.
+    """
+    from diffviz.runtime import ModelError, ProviderError, load_model
+
+    spec = scene.model.spec
+    if _looks_like_path(spec) and not os.path.isfile(spec):
+        raise SceneError(f"model.spec = {spec!r}: no such model file")
+    try:
+        model = load_model(spec)
+    except (ModelError, ProviderError, OSError, ValueError) as exc:
+        raise SceneError(f"model.spec = {spec!r} cannot be opened: {exc}") from None
+    notices = []
+    saved, now = scene.model.sha256, model.card.sha256
+    if saved and now and saved != now:
+        notices.append(f"{Path(spec).name} has changed since the scene was saved (sha256 {now[:12]}…, the scene "
+                       f"names {saved[:12]}…): the trajectory may differ from the one it showed")
+    return model, notices
+
+
+def open_scene(path: str | os.PathLike[str],
+               previous: SamplerSettings | None = None) -> tuple[Scene, Denoiser, list[str]]:
+    """Read a scene file and load its model; :class:`SceneError` (one message naming key and value) otherwise."""
+    scene = read_scene(path, previous)
+    try:
+        model, notices = scene_model(scene)
+    except SceneError as exc:
+        raise SceneError(f"{Path(path).name}: {exc}") from None
+    return scene, model, notices

@@ -1,0 +1,45 @@
+"""From a session to a sampling run: the schedule, the sampler's options, the locked noise, the size check.
+
+The window's sampling controller, ``diffviz render`` and the tests all build runs here, so one session gives one
+trajectory wherever it is sampled (bit for bit: the seed, or the locked noise, fixes every random number).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from diffviz.core import SAMPLERS, Denoiser, SamplingRun, Schedule
+
+from .noise_lock import locked_noise, locked_x_T
+from .settings import SamplerSettings, ScheduleSettings, ViewSettings
+
+MAX_RUN_BYTES = 2 * 1024**3  # x and ε̂ of every step are kept: refuse runs that would not fit comfortably
+
+
+def check_run_size(n: int, num_steps: int, shape: tuple[int, ...]) -> None:
+    """Refuse, with the numbers, a run whose recorded arrays would take more than MAX_RUN_BYTES."""
+    size = (2 * num_steps + 1) * n * int(np.prod(shape)) * 4
+    if size > MAX_RUN_BYTES:
+        raise MemoryError(f"{n} particles × {num_steps} steps would record {size / 1024**3:.1f} GiB "
+                          f"(limit {MAX_RUN_BYTES / 1024**3:.0f} GiB); use fewer particles or fewer steps")
+
+
+def build_run(model: Denoiser, schedule: ScheduleSettings, sampler: SamplerSettings,
+              view: ViewSettings) -> tuple[SamplingRun, Schedule]:
+    """The run these settings describe (nothing sampled yet), and its schedule.
+
+    Raises ``ValueError`` (bad settings or options) or ``MemoryError`` (too large to record) with a message.
+    """
+    built = schedule.build()
+    options = sampler.active_options()
+    shape = tuple(model.data_shape)
+    n = sampler.num_particles
+    check_run_size(n, built.num_steps, shape)
+    x_T = noise = None
+    if sampler.same_noise:
+        x_T = locked_x_T(sampler.seed, n, shape)
+        draws = SAMPLERS[sampler.name].draws_per_step(SAMPLERS[sampler.name].validate(sampler.name, options))
+        noise = locked_noise(sampler.seed, n, shape, built.num_steps, draws)
+    run = SamplingRun(model, built, sampler.name, n=n, seed=sampler.seed, x_T=x_T, noise=noise,
+                      field_grid=view.field_grid, field_extent=view.field_extent, **options)
+    return run, built

@@ -1,0 +1,308 @@
+"""Scenes: a whole session as a versioned, human-readable TOML file — what the window saves and opens, and what
+lessons and ``diffviz render`` read.
+
+A scene names its model (a bundled name, ``analytic:…``/``ideal:…``, or a path relative to the scene's folder,
+with the file's sha256), and holds the schedule, the sampler with all its options, seed and noise lock, the
+view, the playhead, the followed particles and a caption. Every section and key may be left out (defaults fill
+in), so a hand-written scene can be three lines. A bad scene is refused with one message naming the key and the
+value: unknown keys, wrong types, out-of-range values, a missing model, a newer format version.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from diffviz.core import SAMPLERS, OptionError
+from diffviz.core.atomic import atomic_write
+
+from .session import ModelRef, Session
+from .settings import Playback, SamplerSettings, ScheduleSettings, SettingsError, ViewSettings
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+SCENE_FORMAT_VERSION = 1
+SCENE_SUFFIX = ".toml"
+MAX_SCENE_BYTES = 1 << 20
+MAX_FOLLOWED = 64
+MAX_CAPTION = 2000
+
+
+class SceneError(ValueError):
+    """A scene file that cannot be used; the message names the key and the value."""
+
+
+@dataclass(frozen=True)
+class Scene:
+    """The saved part of a session (everything but the loaded model's card)."""
+
+    model: ModelRef
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    sampler: SamplerSettings = field(default_factory=SamplerSettings)
+    view: ViewSettings = field(default_factory=ViewSettings)
+    playback: Playback = field(default_factory=Playback)
+    followed: tuple[int, ...] = ()
+    caption: str = ""
+
+    @classmethod
+    def of(cls, session: Session) -> Scene:
+        if session.model is None:
+            raise SceneError("no model is open: a scene needs one")
+        return cls(session.model, session.schedule, session.sampler, session.view, session.playback,
+                   session.followed, session.caption)
+
+    def apply(self, session: Session) -> None:
+        """Set every saved field of ``session`` in one batch (the card is the caller's: it loads the model)."""
+        with session.batch():
+            session.model = self.model
+            session.schedule = self.schedule
+            session.sampler = self.sampler
+            session.view = self.view
+            session.playback = self.playback
+            session.followed = self.followed
+            session.caption = self.caption
+
+
+# ---- writing ---------------------------------------------------------------------------------------------------
+def scene_to_dict(scene: Scene, base: Path | None = None) -> dict[str, Any]:
+    """The TOML tables of a scene; a model path inside ``base`` (the scene's folder) is written relative to it."""
+    spec = scene.model.spec
+    if base is not None and os.path.isabs(spec):
+        try:
+            spec = Path(spec).relative_to(base.resolve()).as_posix()
+        except ValueError:
+            pass
+    model: dict[str, Any] = {"spec": spec}
+    if scene.model.sha256:
+        model["sha256"] = scene.model.sha256
+    sampler = scene.sampler
+    view = {f.name: getattr(scene.view, f.name) for f in fields(ViewSettings)}
+    view["panels"] = list(scene.view.panels)
+    view["field_extent"] = list(scene.view.field_extent)
+    if scene.view.camera is None:
+        del view["camera"]
+    else:
+        view["camera"] = list(scene.view.camera)
+    return {
+        "format_version": SCENE_FORMAT_VERSION,
+        "caption": scene.caption,
+        "followed": list(scene.followed),
+        "model": model,
+        "schedule": {f.name: getattr(scene.schedule, f.name) for f in fields(ScheduleSettings)},
+        "sampler": {"name": sampler.name, "num_particles": sampler.num_particles, "seed": sampler.seed,
+                    "same_noise": sampler.same_noise, "options": sampler.active_options()},
+        "view": view,
+        "playback": {f.name: getattr(scene.playback, f.name) for f in fields(Playback)},
+    }
+
+
+def write_scene(path: str | os.PathLike[str], scene: Scene) -> Path:
+    """Write ``scene`` as TOML, atomically (no half-written file; a non-regular file is never replaced)."""
+    import tomli_w
+
+    path = Path(path)
+    text = ("# diffviz scene: open it with `diffviz " + path.name + "`; lessons and `diffviz render` read it too.\n"
+            + tomli_w.dumps(scene_to_dict(scene, path.parent)))
+    atomic_write(path, text)
+    return path
+
+
+# ---- reading ---------------------------------------------------------------------------------------------------
+def _type_name(value: Any) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list",
+            dict: "a table"}.get(type(value), type(value).__name__)
+
+
+def _coerce(key: str, value: Any, default: Any) -> Any:
+    """``value`` as the type of ``default`` (TOML integers count as numbers), or SceneError naming key and value."""
+    def bad(want: str) -> SceneError:
+        return SceneError(f"{key} = {value!r} is {_type_name(value)}, expected {want}")
+
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise bad("true or false")
+        return value
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise bad("an integer")
+        return value
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise bad("a number")
+        return float(value)
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise bad("a string")
+        return value
+    if isinstance(default, tuple) or default is None:  # lists: panels (strings), extents (4 numbers)
+        if not isinstance(value, list):
+            raise bad("a list")
+        if default and isinstance(default[0], str):
+            if not all(isinstance(v, str) for v in value):
+                raise bad("a list of strings")
+            return tuple(value)
+        if len(value) != 4 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            raise bad("a list of four numbers [x0, x1, y0, y1]")
+        return tuple(float(v) for v in value)
+    raise AssertionError(f"no reader for {key}")
+
+
+def _section(data: dict[str, Any], name: str, cls: type, skip: tuple[str, ...] = ()) -> Any:
+    table = data.get(name, {})
+    if not isinstance(table, dict):
+        raise SceneError(f"[{name}] must be a table, got {table!r}")
+    default = cls()
+    known = {f.name for f in fields(cls)} - set(skip)
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key in skip:
+            continue
+        if key not in known:
+            raise SceneError(f"unknown key {name}.{key} = {value!r}; valid keys: {', '.join(sorted(known))}")
+        values[key] = _coerce(f"{name}.{key}", value, getattr(default, key))
+    return replace(default, **values)
+
+
+def _sampler(data: dict[str, Any], previous: SamplerSettings) -> SamplerSettings:
+    settings = _section(data, "sampler", SamplerSettings, skip=("options",))
+    table = data.get("sampler", {})
+    options = table.get("options", {}) if isinstance(table, dict) else {}
+    if not isinstance(options, dict):
+        raise SceneError(f"sampler.options must be a table, got {options!r}")
+    if settings.name not in SAMPLERS:
+        raise SceneError(f"sampler.name = {settings.name!r} is unknown; valid: {', '.join(SAMPLERS)}")
+    declared = {o.name: o for o in SAMPLERS[settings.name].options}
+    for key, value in options.items():
+        if key not in declared:
+            raise SceneError(f"unknown key sampler.options.{key} = {value!r}: the {settings.name} sampler takes "
+                             f"{', '.join(declared) or 'no options'}")
+        try:
+            declared[key].check(value, settings.name)
+        except OptionError as exc:
+            raise SceneError(f"sampler.options.{key} = {value!r} is invalid: expected "
+                             f"{declared[key].describe_range()}") from exc
+    # options of the other samplers keep the session's values, so switching sampler later feels the same
+    return replace(settings, options={**previous.options, **options})
+
+
+def scene_from_dict(data: dict[str, Any], base: Path | None = None,
+                    previous: SamplerSettings | None = None) -> Scene:
+    """Check and read a scene's tables; model paths are resolved against ``base`` (the scene's folder)."""
+    known = {"format_version", "caption", "followed", "model", "schedule", "sampler", "view", "playback"}
+    for key in data:
+        if key not in known:
+            raise SceneError(f"unknown key {key} = {data[key]!r}; valid keys: {', '.join(sorted(known))}")
+    version = data.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise SceneError(f"format_version = {version!r}: a scene must say its format version (an integer)")
+    if version > SCENE_FORMAT_VERSION:
+        raise SceneError(f"format_version = {version}: this scene was written by a newer diffviz (this one reads "
+                         f"up to {SCENE_FORMAT_VERSION}); update diffviz to open it")
+    if version < 1:
+        raise SceneError(f"format_version = {version} is not a scene format version")
+    model = data.get("model")
+    if not isinstance(model, dict) or not isinstance(model.get("spec"), str) or not model["spec"]:
+        raise SceneError(f"model = {model!r}: a scene needs [model] spec = \"a bundled name, analytic:… or a path\"")
+    for key in model:
+        if key not in ("spec", "sha256"):
+            raise SceneError(f"unknown key model.{key} = {model[key]!r}; valid keys: sha256, spec")
+    sha = model.get("sha256")
+    if sha is not None and (not isinstance(sha, str) or len(sha) != 64):
+        raise SceneError(f"model.sha256 = {sha!r} is not a sha256 hex digest")
+    spec = model["spec"]
+    if _looks_like_path(spec) and base is not None and not os.path.isabs(spec):
+        spec = str((base / spec).resolve())
+    followed = data.get("followed", [])
+    if (not isinstance(followed, list) or len(followed) > MAX_FOLLOWED
+            or not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i for i in followed)):
+        raise SceneError(f"followed = {followed!r}: expected a list of at most {MAX_FOLLOWED} particle indices ≥ 0")
+    caption = data.get("caption", "")
+    if not isinstance(caption, str) or len(caption) > MAX_CAPTION:
+        raise SceneError(f"caption = {str(caption)[:40]!r}…: expected a string of at most {MAX_CAPTION} characters")
+    scene = Scene(
+        model=ModelRef(spec, sha), schedule=_section(data, "schedule", ScheduleSettings),
+        sampler=_sampler(data, previous or SamplerSettings()), view=_section(data, "view", ViewSettings),
+        playback=_section(data, "playback", Playback), followed=tuple(followed), caption=caption,
+    )
+    try:
+        for part in (scene.schedule, scene.sampler, scene.view, scene.playback):
+            part.validate()
+    except SettingsError as exc:
+        raise SceneError(str(exc)) from None
+    if any(i >= scene.sampler.num_particles for i in scene.followed):
+        raise SceneError(f"followed = {list(followed)}: indices must be below sampler.num_particles = "
+                         f"{scene.sampler.num_particles}")
+    return scene
+
+
+def _looks_like_path(spec: str) -> bool:
+    return spec.endswith(".onnx") or "/" in spec or os.sep in spec
+
+
+def read_scene(path: str | os.PathLike[str], previous: SamplerSettings | None = None) -> Scene:
+    """Read and check a scene file (the model is named, not loaded: see :func:`diffviz.session.open_scene`)."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_SCENE_BYTES:
+            raise SceneError(f"{path.name} is {path.stat().st_size} bytes; a scene is at most {MAX_SCENE_BYTES}")
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SceneError(f"cannot read the scene {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SceneError(f"{path.name} is not a TOML scene: {exc}") from None
+    try:
+        return scene_from_dict(data, path.parent.resolve(), previous)
+    except SceneError as exc:
+        raise SceneError(f"{path.name}: {exc}") from None
+
+
+
+# ---- lenient reading, for the window's own settings store ------------------------------------------------------
+def lenient(cls: type, table: Any) -> Any:
+    """``cls`` from a stored table, keeping the default for every entry that is missing, mistyped or invalid.
+
+    The settings store uses this: a hand-edited or older store must never stop the app from starting.
+    """
+    settings = cls()
+    if not isinstance(table, dict):
+        return settings
+    defaults = cls()
+    for f in fields(cls):
+        if f.name not in table or f.name == "options":
+            continue
+        try:
+            candidate = replace(settings, **{f.name: _coerce(f.name, table[f.name], getattr(defaults, f.name))})
+            candidate.validate()
+        except (SceneError, SettingsError, TypeError, ValueError):
+            continue
+        settings = candidate
+    if cls is SamplerSettings and isinstance(table.get("options"), dict):
+        for key, value in table["options"].items():
+            try:
+                candidate = settings.with_options(**{key: value})
+                candidate.validate()
+            except (SettingsError, TypeError, ValueError):
+                continue
+            settings = candidate
+    return settings
+
+
+def settings_to_dict(settings: Any) -> dict[str, Any]:
+    """A settings dataclass as a JSON/TOML-ready table (tuples as lists, options as a table)."""
+    out: dict[str, Any] = {}
+    for f in fields(settings):
+        value = getattr(settings, f.name)
+        if isinstance(value, tuple):
+            value = list(value)
+        elif f.name == "options":
+            value = dict(value)
+        out[f.name] = value
+    return out

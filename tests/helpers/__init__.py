@@ -1,0 +1,1 @@
+"""Shared test helpers: model files built in the tests, and reading back what the app draws."""
