@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import argparse
 import math
+import operator
 import os
 import sys
 import tempfile
 import time
 import warnings
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +59,7 @@ def build_mlp() -> Any:
             half = EMB // 2
             self.register_buffer("freqs", torch.exp(-math.log(10000.0) * torch.arange(half) / half))
             widths = [DIM] + [HIDDEN] * DEPTH
-            self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:]))
+            self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:], strict=True))
             self.time_proj = nn.ModuleList(nn.Linear(EMB, HIDDEN) for _ in range(DEPTH))
             self.out = nn.Linear(HIDDEN, DIM)
 
@@ -65,7 +67,7 @@ def build_mlp() -> Any:
             args = t.to(torch.float32)[:, None] * self.freqs[None]
             e = torch.cat([torch.sin(args), torch.cos(args)], dim=1)
             h = x
-            for layer, proj in zip(self.layers, self.time_proj):
+            for layer, proj in zip(self.layers, self.time_proj, strict=True):
                 h = F.silu(layer(h) + proj(e))
             return self.out(h)
 
@@ -175,9 +177,9 @@ def ort_variants(path: Path, n: int, threads: int) -> list[tuple[str, float]]:
             binding.bind_cpu_input("t", t)
             out = np.empty_like(x)
             binding.bind_output("out", "cpu", 0, np.float32, list(out.shape), out.ctypes.data)
-            results.append((label, seconds(lambda: session.run_with_iobinding(binding))))
+            results.append((label, seconds(partial(session.run_with_iobinding, binding))))
         else:
-            results.append((label, seconds(lambda: session.run(["out"], {"x": x, "t": t}))))
+            results.append((label, seconds(partial(session.run, ["out"], {"x": x, "t": t}))))
     return results
 
 
@@ -229,12 +231,12 @@ def main() -> int:
             m: dict[str, list[float]] = {k: [] for k in ("np_mm", "torch_mm", "ort", "torch", "pps", "outside")}
             steps = args.steps if n <= 10_000 else max(args.steps // 5, 5)
             for _ in range(args.rounds):
-                m["np_mm"].append(seconds(lambda: a @ w))
+                m["np_mm"].append(seconds(partial(operator.matmul, a, w)))
                 with torch.inference_mode():
-                    m["torch_mm"].append(seconds(lambda: at @ wt))
-                m["ort"].append(seconds(lambda: model(x, 500.0)))
+                    m["torch_mm"].append(seconds(partial(operator.matmul, at, wt)))
+                m["ort"].append(seconds(partial(model, x, 500.0)))
                 with torch.inference_mode():
-                    m["torch"].append(seconds(lambda: module(xt, tt)))
+                    m["torch"].append(seconds(partial(module, xt, tt)))
                 pps, outside = sampler_step(model, n, steps)
                 m["pps"].append(pps)
                 m["outside"].append(outside)
@@ -268,7 +270,7 @@ def main() -> int:
             n = 10_000
             print(f"\nORT session variants at N = {n:,} (ms per call, GFLOP/s):")
             x = np.random.default_rng(0).standard_normal((n, DIM), dtype=np.float32)
-            chunked = seconds(lambda: model(x, 500.0))
+            chunked = seconds(partial(model, x, 500.0))
             label = f"diffviz OnnxDenoiser (chunks ≤ {model._runner.max_rows} rows)"
             print(f"  {label:<48} {chunked * 1e3:7.3f} ms  {model_flops(n) / chunked / 1e9:6.1f}")
             for label, sec in ort_variants(path, n, threads):

@@ -22,7 +22,6 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
@@ -93,7 +92,7 @@ def baseline_frame_ms(traj: Trajectory, frames: int) -> float:
         items.append(item)
 
     def draw(k: int) -> None:
-        for item, data in zip(items, (traj.x[k], traj.x[k], traj.eps_hat[k - 1], traj.x0_hat_at(k - 1))):
+        for item, data in zip(items, (traj.x[k], traj.x[k], traj.eps_hat[k - 1], traj.x0_hat_at(k - 1)), strict=True):
             item.setData(pos=data)
         widget.grab()
 

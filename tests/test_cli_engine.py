@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
@@ -17,21 +15,13 @@ import pytest
 from diffviz.cli import main
 from diffviz.core import Schedule, Trajectory, rerun, sample
 from diffviz.runtime import load_model
+from tests.helpers import onnx_models as om
 
 
-def _onnx_models() -> ModuleType:
-    """The runtime tests' model builders (tests/runtime/onnx_models.py), loaded by path."""
-    path = Path(__file__).parent / "runtime" / "onnx_models.py"
-    spec = importlib.util.spec_from_file_location("onnx_models", path)
-    assert spec is not None and spec.loader is not None
-    module = sys.modules.get("onnx_models") or importlib.util.module_from_spec(spec)
-    if "onnx_models" not in sys.modules:
-        sys.modules["onnx_models"] = module
-        spec.loader.exec_module(module)
-    return module
-
-
-om = _onnx_models()
+# A child inherits an ignored SIGINT (pytest started in the background or under nohup); this launcher restores the
+# default and then execs the command, so that Python in it turns a Ctrl-C into KeyboardInterrupt as in a terminal.
+DEFAULT_SIGINT = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                  "os.execv(sys.argv[1], sys.argv[1:])")
 
 
 @pytest.fixture(scope="module")
@@ -156,8 +146,9 @@ def test_sample_bad_model(tmp_path: Path) -> None:
 @pytest.mark.skipif(os.name != "posix", reason="SIGINT delivery")
 def test_ctrl_c_leaves_no_file(tmp_path: Path) -> None:
     out = tmp_path / "run.npz"
-    proc = subprocess.Popen([sys.executable, "-m", "diffviz", "sample", "analytic:8gaussians", "-o", str(out),
-                             "--n", "20000", "--num-train-timesteps", "1000"], stderr=subprocess.PIPE, text=True)
+    command = [sys.executable, "-m", "diffviz", "sample", "analytic:8gaussians", "-o", str(out), "--n", "20000",
+               "--num-train-timesteps", "1000"]
+    proc = subprocess.Popen([sys.executable, "-c", DEFAULT_SIGINT, *command], stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     seen = ""
     while "step" not in seen:  # wait for the progress bar: sampling has started

@@ -28,8 +28,8 @@ def _fail(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from diffviz.zoo.diffusers_bridge import DiffusersImportError, import_unet, locate
     from diffviz.core.atomic import OutputPathError, check_writable
+    from diffviz.zoo.diffusers_bridge import DiffusersImportError, import_unet, locate
 
     try:
         locate(args.folder)

@@ -39,9 +39,9 @@ def _fail(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from diffviz.core.atomic import OutputPathError, check_writable
     from diffviz.core.schedule import ScheduleError
     from diffviz.zoo.data import UnknownDatasetError, check_dataset
-    from diffviz.core.atomic import OutputPathError, check_writable
 
     try:
         check_dataset(args.dataset)

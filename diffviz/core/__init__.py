@@ -16,7 +16,8 @@ from .schedule import SCHEDULE_NAMES, Schedule, ScheduleError
 from .trajectory import Trajectory
 
 __all__ = [
-    "DATASETS", "Denoiser", "GaussianMixture", "ModelCard", "ModelOutputError", "NoiseLevelTime", "Option", "OptionError", "RunParams", "RunParamsError", "SamplerSpec", "PREDICTION_TYPES",
+    "DATASETS", "Denoiser", "GaussianMixture", "ModelCard", "ModelOutputError", "NoiseLevelTime", "Option",
+    "OptionError", "RunParams", "RunParamsError", "SamplerSpec", "PREDICTION_TYPES",
     "Prediction", "SAMPLERS", "SCHEDULE_NAMES", "SamplingCancelled", "SamplingRun", "Schedule", "ScheduleError",
     "Trajectory", "convert", "make_dataset", "prediction_from", "rerun", "sample",
 ]

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import TypeVar
+
+_PathT = TypeVar("_PathT", bound="str | os.PathLike[str]")  # Mapping keys are invariant: dict[Path, …] fits
 
 
 class OutputPathError(OSError):
@@ -46,6 +50,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     target = Path(path)
     if not target.parent.is_dir():
         raise FileNotFoundError(f"cannot write {target}: folder {target.parent} does not exist")
+    if os.path.lexists(target) and not stat.S_ISREG(os.lstat(target).st_mode):
+        raise OutputPathError(f"cannot write {target}: it exists and is not a regular file (a link, a device or a "
+                              "pipe); it is left as it is")
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
     os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
@@ -55,7 +62,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def atomic_write_many(files: Mapping[str | os.PathLike[str], bytes | str]) -> None:
+def atomic_write_many(files: Mapping[_PathT, bytes | str]) -> None:
     """Write every file to a temporary file beside it first, then rename them all; if any write fails, no
     target is touched and no temporary file is left."""
     with ExitStack() as stack:

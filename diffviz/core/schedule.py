@@ -52,7 +52,9 @@ def validate_betas(betas: Any) -> np.ndarray:
     bad = np.flatnonzero(~((b > 0) & (b < 1)))  # also catches NaN
     if bad.size:
         i = int(bad[0])
-        raise ScheduleError(f"beta[{i}] = {float(b[i])!r} (step t={i + 1}) is outside (0, 1); every β_t must lie in (0, 1)")
+        raise ScheduleError(
+            f"beta[{i}] = {float(b[i])!r} (step t={i + 1}) is outside (0, 1); every β_t must lie in (0, 1)"
+        )
     return b
 
 

@@ -4,8 +4,18 @@ The only package of diffviz that imports onnxruntime.
 """
 
 from .errors import (
-    InputNamesError, InputTypeError, MetadataError, ModelError, ModelFileNotFoundError, ModelLoadError,
-    NonFiniteOutputError, NotOnnxError, OutputError, OutputShapeError, ProviderError, UnknownModelError,
+    InputNamesError,
+    InputTypeError,
+    MetadataError,
+    ModelError,
+    ModelFileNotFoundError,
+    ModelLoadError,
+    NonFiniteOutputError,
+    NotOnnxError,
+    OutputError,
+    OutputShapeError,
+    ProviderError,
+    UnknownModelError,
 )
 from .loader import analytic_names, bundled_models, default_model_name, load_model
 from .onnx_model import OnnxDenoiser

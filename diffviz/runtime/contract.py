@@ -84,7 +84,7 @@ def check_signature(session: Any, label: str) -> Signature:
     out_shape = out.shape
     if out_shape is not None and len(out_shape) > 0:
         declared_mismatch = len(out_shape) != len(x_shape) or any(
-            isinstance(o, int) and isinstance(i, int) and o != i for o, i in zip(out_shape, x_shape))
+            isinstance(o, int) and isinstance(i, int) and o != i for o, i in zip(out_shape, x_shape, strict=True))
         if declared_mismatch:
             raise OutputShapeError(f"{label}: output {out.name!r} is declared {_shape_text(out_shape)} but input "
                                    f"'x' is {_shape_text(x_shape)}; the output must be shaped like x")

@@ -17,7 +17,12 @@ from ..core.sampling import ModelOutputError, file_sha256
 from ..core.schedule import Schedule
 from .contract import check_signature
 from .errors import (
-    ModelFileNotFoundError, ModelLoadError, NonFiniteOutputError, NotOnnxError, OutputShapeError, ProviderError,
+    ModelFileNotFoundError,
+    ModelLoadError,
+    NonFiniteOutputError,
+    NotOnnxError,
+    OutputShapeError,
+    ProviderError,
 )
 from .metadata import as_dict, parse_metadata
 from .providers import create_session, provider_words, session_threads

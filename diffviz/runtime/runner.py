@@ -62,7 +62,7 @@ class SessionRunner:
                 return self._run(x, t)
             out = np.empty_like(x)
             bounds = np.linspace(0, len(x), -(-len(x) // rows) + 1).astype(int)  # equal chunks of ≤ rows
-            for a, b in zip(bounds[:-1], bounds[1:]):
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True):
                 out[a:b] = self._run(x[a:b], t)
             return out
         if len(x) == B:

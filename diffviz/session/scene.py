@@ -183,7 +183,7 @@ def _sampler(data: dict[str, Any], previous: SamplerSettings) -> SamplerSettings
             raise SceneError(f"unknown key sampler.options.{key} = {value!r}: the {settings.name} sampler takes "
                              f"{', '.join(declared) or 'no options'}")
         try:
-            declared[key].check(value, settings.name)
+            options[key] = declared[key].check(value, settings.name)
         except OptionError as exc:
             raise SceneError(f"sampler.options.{key} = {value!r} is invalid: expected "
                              f"{declared[key].describe_range()}") from exc

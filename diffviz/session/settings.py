@@ -51,9 +51,9 @@ def _check_float(section: str, name: str, value: Any, lo: float, hi: float, *, o
         raise _bad(section, name, value, f"a number in {'(' if open_low else '['}{lo:g}, {hi:g}]")
 
 
-def _check_choice(section: str, name: str, value: Any, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise _bad(section, name, value, "one of " + ", ".join(choices))
+def _check_choice(section: str, name: str, value: Any, choices: tuple[Any, ...]) -> None:
+    if isinstance(value, bool) or value not in choices:
+        raise _bad(section, name, value, "one of " + ", ".join(map(str, choices)))
 
 
 def _check_bool(section: str, name: str, value: Any) -> None:
@@ -226,7 +226,7 @@ class Playback:
     def validate(self) -> None:
         _check_int("playback", "step", self.step, 0, MAX_TRAIN_TIMESTEPS)
         _check_bool("playback", "playing", self.playing)
-        _check_choice("playback", "speed", self.speed, SPEEDS)  # type: ignore[arg-type]
+        _check_choice("playback", "speed", self.speed, SPEEDS)
         _check_bool("playback", "loop", self.loop)
 
 

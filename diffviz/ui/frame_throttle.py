@@ -29,6 +29,7 @@ class FrameThrottle(QObject):
         state.runProgress.connect(self.request)
         state.stepChanged.connect(self.request)
         state.viewChanged.connect(self._on_view)
+        grid.cameraChanged.connect(lambda camera: state.update_view(camera=camera))  # the user zoomed: remember
 
     def _wanted(self) -> tuple[object, int] | None:
         """(trajectory, index) that should be on screen, or None when nothing new is drawable."""

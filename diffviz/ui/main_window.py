@@ -51,6 +51,10 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
+        self.caption = QLabel(wordWrap=True, textFormat=Qt.TextFormat.PlainText)
+        self.caption.setContentsMargins(8, 4, 8, 4)
+        self.caption.hide()
+        layout.addWidget(self.caption)
         layout.addWidget(self.grid, 1)
         layout.addWidget(self.timeline)
         self.setCentralWidget(central)
@@ -76,6 +80,7 @@ class MainWindow(QMainWindow):
         self.state.modelChanged.connect(self._on_model)
         self.state.timingChanged.connect(self._on_timing)
         self.state.runStarted.connect(self._on_run)
+        self.state.captionChanged.connect(self._on_caption)
         self._restore()
 
     # ---- models and runs --------------------------------------------------------------------------------------
@@ -205,6 +210,10 @@ class MainWindow(QMainWindow):
 
     def _on_timing(self, ms: float) -> None:
         self.status_labels["timing"].setText(f"{ms:.2f} ms/step")
+
+    def _on_caption(self, text: str) -> None:
+        self.caption.setText(text)
+        self.caption.setVisible(bool(text))
 
     def _on_run(self, trajectory: Trajectory) -> None:
         self.status_labels["particles"].setText(f"{trajectory.num_particles} particles")

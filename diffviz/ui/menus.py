@@ -113,7 +113,8 @@ class Menus:
     def reset_zoom(self) -> None:
         views = self.window.grid.views
         if views and self.window.grid.kind == "points":
-            views[0].plot.setRange(xRange=(-4, 4), yRange=(-4, 4), padding=0)
+            self.window.state.update_view(camera=None)
+            self.window.grid.set_camera(None)
         else:
             for v in views:
                 v.vb.autoRange(padding=0.02)

@@ -18,12 +18,12 @@ from superqt.utils import qthrottled, signals_blocked
 
 from diffviz.core import SCHEDULE_NAMES, Schedule, ScheduleError
 from diffviz.core.schedule import SPACINGS
+from diffviz.session import ScheduleSettings
+from diffviz.session.settings import MAX_TRAIN_TIMESTEPS
 
 from .log_slider import LogSlider
 from .model_info import ModelInfo
 from .schedule_plots import SchedulePlots
-from diffviz.session import ScheduleSettings
-from diffviz.session.settings import MAX_TRAIN_TIMESTEPS
 from .state import AppState
 
 THROTTLE_MS = 50
@@ -43,17 +43,18 @@ class SchedulePanel(QWidget):
             self.kind.addItem(SCHEDULE_LABELS.get(name, name), name)
         self.beta_start = LogSlider(1e-6, 1e-1, s.beta_start)
         self.beta_end = LogSlider(1e-3, 0.9, s.beta_end)
-        self.T = QSpinBox(minimum=2, maximum=MAX_TRAIN_TIMESTEPS, keyboardTracking=False, toolTip="Length T of the schedule")
-        self.steps = QSpinBox(minimum=1, maximum=MAX_TRAIN_TIMESTEPS, keyboardTracking=False,
+        self.T = QSpinBox(minimum=2, maximum=MAX_TRAIN_TIMESTEPS, keyboardTracking=False,  # type: ignore[call-arg]
+                          toolTip="Length T of the schedule")
+        self.steps = QSpinBox(minimum=1, maximum=MAX_TRAIN_TIMESTEPS, keyboardTracking=False,  # type: ignore[call-arg]
                               toolTip="Sampling steps: a subset of the T steps (fewer = faster)")
-        self.spacing = QComboBox(toolTip="Which steps a shorter run keeps (diffusers' timestep_spacing)")
+        self.spacing = QComboBox(toolTip="Which steps a shorter run keeps (diffusers' timestep_spacing)")  # type: ignore[call-arg]
         for name in SPACINGS:
             self.spacing.addItem(name, name)
         self.cosine_s = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
         self.cosine_s.setRange(0.0, 0.2)
         self.cosine_s.setDecimals(3)
         self.reset = QPushButton("Use the model's training schedule")
-        self.message = QLabel(styleSheet="color: #ff7b5c")
+        self.message = QLabel(styleSheet="color: #ff7b5c")  # type: ignore[call-overload]
         self.message.setWordWrap(True)
         self.message.hide()
         self.plots = SchedulePlots()

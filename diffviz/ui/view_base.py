@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from .model_info import ModelInfo
 from diffviz.session import ViewSettings
+
+from .model_info import ModelInfo
 from .view_colors import TEXT
 from .view_frame import Frame
 from .view_particles import ParticleStyle

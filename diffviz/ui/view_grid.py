@@ -10,7 +10,7 @@ from diffviz.core import Trajectory
 
 from .model_info import ModelInfo
 from diffviz.session import ViewSettings
-from .view_base import View
+from .view_base import DEFAULT_RANGE, View
 from .view_colors import BACKGROUND
 from .view_frame import Frame
 from .view_images import image_views
@@ -22,6 +22,7 @@ class ViewGrid(pg.GraphicsLayoutWidget):
     """Shows one frame of one run in all views; ``frameDrawn(index)`` after each drawn frame."""
 
     frameDrawn = Signal(int)
+    cameraChanged = Signal(object)  # (x0, x1, y0, y1) of the linked 2D views after the user zoomed or panned
 
     def __init__(self, parent: object = None) -> None:
         super().__init__(parent)
@@ -54,7 +55,31 @@ class ViewGrid(pg.GraphicsLayoutWidget):
                 v.plot.setYLink(self.views[0].plot)
             else:
                 v.plot.setAspectLocked(True)
+        if kind == "points":
+            for v in self.views:  # a zoom in any view moves them all (linked): the first one's range is the camera
+                v.vb.sigRangeChangedManually.connect(self._on_user_range)
+            self.set_camera(self.settings.camera)
         self.trajectory, self.index, self.style = None, -1, None
+
+    def camera(self) -> tuple[float, float, float, float] | None:
+        """The shown range of the linked 2D views (None for image models)."""
+        if self.kind != "points" or not self.views:
+            return None
+        (x0, x1), (y0, y1) = self.views[0].vb.viewRange()
+        return tuple(round(float(v), 4) for v in (x0, x1, y0, y1))  # type: ignore[return-value]
+
+    def set_camera(self, camera: tuple[float, float, float, float] | None) -> None:
+        """Show ``camera`` (None: the default range) in the linked 2D views, unless they already do."""
+        if self.kind != "points" or not self.views:
+            return
+        want = camera if camera is not None else (*DEFAULT_RANGE, *DEFAULT_RANGE)
+        now = self.camera()
+        if now is not None and np.allclose(now, want, atol=1e-3):
+            return
+        self.views[0].plot.setRange(xRange=want[:2], yRange=want[2:], padding=0)
+
+    def _on_user_range(self, *_: object) -> None:
+        self.cameraChanged.emit(self.camera())
 
     def set_run(self, trajectory: Trajectory) -> None:
         """A new run: particle colours from its x_T (fixed for the whole run)."""
@@ -69,6 +94,7 @@ class ViewGrid(pg.GraphicsLayoutWidget):
         self.settings = settings
         for v in self.views:
             v.set_view_settings(settings)
+        self.set_camera(settings.camera)
 
     def set_frame(self, trajectory: Trajectory, index: int) -> None:
         if trajectory is not self.trajectory:

@@ -83,8 +83,8 @@ class SegmentsLayer:
         m = min(len(a), MAX_SEGMENTS)
         pts = np.empty((m, 2, 2), dtype=np.float32)
         pts[:, 0], pts[:, 1] = a[:m], b[:m]
-        pts = pts.reshape(-1, 2)
-        self.curve.setData(pts[:, 0], pts[:, 1], connect="pairs", skipFiniteCheck=True)
+        flat = pts.reshape(-1, 2)
+        self.curve.setData(flat[:, 0], flat[:, 1], connect="pairs", skipFiniteCheck=True)
 
     def set_visible(self, visible: bool) -> None:
         self.curve.setVisible(visible)

@@ -1,7 +1,7 @@
 """Particles drawn as one item: a ScatterPlotItem up to SPLAT_ABOVE points, a splatted RGBA image above.
 
 A ScatterPlotItem re-styles every point on ``setData`` (≈ 4 ms per 2k points); here the brushes are set once per
-run and each frame only writes the positions into the item's record array. Above SPLAT_ABOVE points even painting
+run and each frame only moves the points (FastScatter, fast_scatter.py). Above SPLAT_ABOVE points even painting
 the symbols is too slow (≈ 190 ms at 100k), so the particles are written into an image the size of the view in
 screen pixels, 2×2 pixels each, the later particle on top, exactly as a scatter plot overdraws.
 """
@@ -14,6 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
+from .fast_scatter import FastScatter
 from .view_colors import hue_of, palette
 
 SPLAT_ABOVE = 5000
@@ -56,7 +57,7 @@ class ParticleLayer:
 
     def __init__(self, plot: pg.PlotItem, alpha: int = 255, z: float = 10) -> None:
         self.plot, self.alpha = plot, alpha
-        self.scatter = pg.ScatterPlotItem(pen=None, size=POINT_SIZE, pxMode=True, antialias=False)
+        self.scatter = FastScatter(pen=None, size=POINT_SIZE, pxMode=True, antialias=False)
         self.image = pg.ImageItem(axisOrder="row-major")
         for item in (self.scatter, self.image):
             item.setZValue(z)
@@ -91,15 +92,7 @@ class ParticleLayer:
         if self.splatting:
             self._splat()
             return
-        data = self.scatter.data
-        if len(data) != len(points):
-            raise ValueError(f"{len(points)} points for a layer styled for {len(data)}")
-        data["x"], data["y"] = points[:, 0], points[:, 1]
-        # what ScatterPlotItem.addPoints does after writing positions, without re-styling every point
-        self.scatter.prepareGeometryChange()
-        self.scatter.bounds = [None, None]
-        self.scatter.informViewBoundsChanged()
-        self.scatter.invalidate()
+        self.scatter.move(points)
 
     def set_visible(self, visible: bool) -> None:
         self.scatter.setVisible(visible and not self.splatting)

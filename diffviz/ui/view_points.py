@@ -6,8 +6,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 
-from .model_info import ModelInfo
 from diffviz.session import ViewSettings
+
+from .model_info import ModelInfo
 from .view_base import PointsView
 from .view_colors import CIRCLE_COLOR, DATA_COLOR, dim_magnitude_lut
 from .view_frame import Frame

@@ -64,12 +64,12 @@ def test_particle_colours_come_from_x_T_and_stay_fixed(qtbot, grid: ViewGrid) ->
     grid.set_model(describe(model, "analytic:8gaussians"))
     grid.set_frame(traj, 0)
     layer = grid.view("x_t").particles
-    colours = [b.color().getRgb()[:3] for b in layer.scatter.data["brush"]]
+    colours = [s.brush().color().getRgb()[:3] for s in layer.scatter.points()]
     angle = np.arctan2(traj.x[0, :, 1], traj.x[0, :, 0])
     want = palette()[((angle + np.pi) / (2 * np.pi) * len(palette())).astype(int) % len(palette())][:, :3]
     assert colours == [tuple(int(c) for c in w) for w in want]
     grid.set_frame(traj, traj.num_steps)
-    assert [b.color().getRgb()[:3] for b in layer.scatter.data["brush"]] == colours
+    assert [s.brush().color().getRgb()[:3] for s in layer.scatter.points()] == colours
 
 
 def test_many_particles_are_splatted_into_an_image_at_their_pixels(qtbot, grid: ViewGrid) -> None:
