@@ -26,7 +26,7 @@ from diffviz.core.atomic import atomic_write
 from . import ZOO_DIR
 from .cards import render_readme
 from .config import TrainConfig, default_config
-from .data import data_kind
+from .data import data_layout
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ N_DIGITS = 500
 def zoo_json(entries: tuple[ZooEntry, ...] = ZOO, default: str = DEFAULT) -> dict[str, Any]:
     """The index the runtime reads (keep this exact shape)."""
     return {"default": default, "models": {e.name: {
-        "file": f"{e.name}.onnx", "data": e.data, "kind": data_kind(e.data), "prediction_type": e.prediction_type,
+        "file": f"{e.name}.onnx", "data": e.data, "layout": data_layout(e.data), "prediction_type": e.prediction_type,
         "description": e.description} for e in entries}}
 
 
@@ -95,7 +95,7 @@ def measure(entry: ZooEntry, path: Path) -> dict[str, Any]:
 
     model = load_model(path)
     out: dict[str, Any] = {}
-    if data_kind(entry.data) == "image":
+    if data_layout(entry.data) == "image":
         out["classifier"] = classifier_reference()
         for steps in (1000, 100):
             start = time.perf_counter()
@@ -113,9 +113,9 @@ def untrained_swd(data: str = "moons") -> float:
     """SW_1 of DDPM samples from an untrained (randomly initialised) network: what the 2D bound must reject."""
     from diffviz.runtime import load_model
 
+    from .export import export_onnx
     from .model import build_model
     from .pipeline import config_metadata, example_input
-    from .export import export_onnx
     from .quality import final_samples, swd_figures
     from .training import deterministic_torch
 

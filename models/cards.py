@@ -48,8 +48,9 @@ def _quality_lines(name: str, f: dict[str, Any]) -> list[str]:
     if name == "digits":
         ref = q["classifier"]
         lines = [f"- Judge: logistic regression on RBF (Nyström) features of the 16×16 digits; on held-out real "
-                 f"digits {100 * ref['held_out_accuracy']:.1f} % correct, {100 * ref['held_out_confident_fraction']:.1f}"
-                 f" % labelled with confidence ≥ 0.8; uniform noise {100 * ref['noise_confident_fraction']:.0f} %, blank "
+                 f"digits {100 * ref['held_out_accuracy']:.1f} % correct, "
+                 f"{100 * ref['held_out_confident_fraction']:.1f} % labelled with confidence ≥ 0.8; "
+                 f"uniform noise {100 * ref['noise_confident_fraction']:.0f} %, blank "
                  f"images {100 * ref['blank_confident_fraction']:.0f} %."]
         for steps in (1000, 100):
             d = q[f"ddpm_{steps}"]

@@ -15,7 +15,9 @@ from diffviz.core.parameterization import PREDICTION_TYPES
 from diffviz.core.schedule import SCHEDULE_NAMES, Schedule, ScheduleError
 
 # Schedulers whose config describes a discrete VP β schedule, as the contract records it.
-NOT_VP_SCHEDULERS = ("ScoreSdeVeScheduler", "KarrasVeScheduler", "ScoreSdeVpScheduler", "CMStochasticIterativeScheduler")
+NOT_VP_SCHEDULERS = (
+    "ScoreSdeVeScheduler", "KarrasVeScheduler", "ScoreSdeVpScheduler", "CMStochasticIterativeScheduler",
+)
 
 
 class DiffusersImportError(ValueError):

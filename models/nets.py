@@ -44,14 +44,14 @@ class TimeMLP(nn.Module):
         super().__init__()
         self.embed = SinusoidalEmbedding(emb_dim, num_train_timesteps)
         widths = [dim] + [hidden] * depth
-        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:]))
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:], strict=True))
         self.time_proj = nn.ModuleList(nn.Linear(emb_dim, hidden) for _ in range(depth))
         self.out = nn.Linear(hidden, dim)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         e = self.embed(t)
         h = x
-        for layer, proj in zip(self.layers, self.time_proj):
+        for layer, proj in zip(self.layers, self.time_proj, strict=True):
             h = F.silu(layer(h) + proj(e))
         return self.out(h)
 

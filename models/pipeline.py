@@ -44,13 +44,13 @@ def config_metadata(config: TrainConfig, name: str | None = None, description: s
     """Contract metadata for a model trained with ``config``; images get x̂_0 clipping to [-1, 1]."""
     return contract_metadata(
         prediction_type=config.prediction_type, schedule=config.train_schedule(), data=config.data,
-        data_range=data_range(config.data), clip_sample=config.kind == "image", name=name,
+        data_range=data_range(config.data), clip_sample=config.layout == "image", name=name,
         description=description,
     )
 
 
 def example_input(config: TrainConfig, n: int = 4) -> torch.Tensor:
-    shape = (1, 16, 16) if config.kind == "image" else (2,)
+    shape = (1, 16, 16) if config.layout == "image" else (2,)
     return torch.zeros((n, *shape))
 
 

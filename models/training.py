@@ -107,7 +107,7 @@ def train(
             opt.step()
             with torch.no_grad():
                 decay = min(config.ema_decay, (1 + step) / (10 + step))  # short warm-up of the average
-                for p_ema, p in zip(ema.parameters(), model.parameters()):
+                for p_ema, p in zip(ema.parameters(), model.parameters(), strict=True):
                     p_ema.lerp_(p, 1 - decay)
             losses[step], lrs[step] = value, lr
             smooth = value if smooth is None else 0.98 * smooth + 0.02 * value

@@ -11,6 +11,7 @@ import pytest
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script, args, expect", [
     ("bench_engine.py", ["--quick", "--sizes", "1000", "--threads", "1"], "ORT"),
     ("bench_gui.py", ["--quick"], "slider → first frame"),

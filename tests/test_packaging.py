@@ -21,12 +21,14 @@ def wheel_names(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
         return set(z.namelist())
 
 
+@pytest.mark.slow
 def test_wheel_holds_every_package_of_the_source_tree(wheel_names: set[str]) -> None:
     sources = {f"diffviz/{p.relative_to(ROOT / 'diffviz').as_posix()}" for p in (ROOT / "diffviz").rglob("*.py")}
     sources |= {f"diffviz/zoo/{p.relative_to(ROOT / 'models').as_posix()}" for p in (ROOT / "models").rglob("*.py")}
     assert sources - wheel_names == set()
 
 
+@pytest.mark.slow
 def test_wheel_holds_the_bundled_models_and_their_cards(wheel_names: set[str]) -> None:
     zoo = json.loads((ROOT / "models" / "zoo.json").read_text())
     for entry in zoo["models"].values():
@@ -34,6 +36,7 @@ def test_wheel_holds_the_bundled_models_and_their_cards(wheel_names: set[str]) -
     assert {"diffviz/zoo/zoo.json", "diffviz/zoo/README.md"} <= wheel_names
 
 
+@pytest.mark.slow
 def test_wheel_holds_the_assets(wheel_names: set[str]) -> None:
     assets = {f"diffviz/assets/{p.relative_to(ROOT / 'assets').as_posix()}" for p in (ROOT / "assets").rglob("*")
               if p.is_file() and "__pycache__" not in p.parts}

@@ -26,24 +26,24 @@ class Prediction:
     x0_hat: np.ndarray
 
 
-def check_prediction_type(kind: str) -> PredictionType:
-    if kind not in PREDICTION_TYPES:
-        raise ValueError(f"unknown prediction type {kind!r}; valid: {', '.join(PREDICTION_TYPES)}")
-    return kind  # type: ignore[return-value]
+def check_prediction_type(prediction_type: str) -> PredictionType:
+    if prediction_type not in PREDICTION_TYPES:
+        raise ValueError(f"unknown prediction type {prediction_type!r}; valid: {', '.join(PREDICTION_TYPES)}")
+    return prediction_type  # type: ignore[return-value]
 
 
-def eps_from(kind: str, output: np.ndarray, x_t: np.ndarray, alpha_bar: float) -> np.ndarray:
+def eps_from(prediction_type: str, output: np.ndarray, x_t: np.ndarray, alpha_bar: float) -> np.ndarray:
     """ε̂ from a model output of the given prediction type."""
     a, sigma = np.sqrt(alpha_bar), np.sqrt(1.0 - alpha_bar)
-    if kind == "epsilon":
+    if prediction_type == "epsilon":
         return output
-    if kind == "score":
+    if prediction_type == "score":
         return -sigma * output  # ε = −√(1−ᾱ) s
-    if kind == "sample":
+    if prediction_type == "sample":
         return (x_t - a * output) / sigma  # invert x̂_0 = (x_t − √(1−ᾱ) ε̂)/√ᾱ
-    if kind == "v_prediction":
+    if prediction_type == "v_prediction":
         return a * output + sigma * x_t  # ε̂ = √ᾱ v̂ + √(1−ᾱ) x_t
-    check_prediction_type(kind)
+    check_prediction_type(prediction_type)
     raise AssertionError("unreachable")
 
 
@@ -72,20 +72,20 @@ def v_from_eps(eps_hat: np.ndarray, x_t: np.ndarray, alpha_bar: float) -> np.nda
     return np.sqrt(alpha_bar) * eps_hat - np.sqrt(1.0 - alpha_bar) * x0_from_eps(eps_hat, x_t, alpha_bar)
 
 
-def convert(kind_in: str, output: np.ndarray, x_t: np.ndarray, alpha_bar: float, kind_out: str) -> np.ndarray:
-    """Re-express a prediction of type ``kind_in`` as type ``kind_out``."""
-    eps = eps_from(kind_in, output, x_t, alpha_bar)
-    check_prediction_type(kind_out)
-    if kind_out == "epsilon":
+def convert(type_in: str, output: np.ndarray, x_t: np.ndarray, alpha_bar: float, type_out: str) -> np.ndarray:
+    """Re-express a prediction of type ``type_in`` as type ``type_out``."""
+    eps = eps_from(type_in, output, x_t, alpha_bar)
+    check_prediction_type(type_out)
+    if type_out == "epsilon":
         return eps
-    if kind_out == "score":
+    if type_out == "score":
         return score_from_eps(eps, alpha_bar)
-    if kind_out == "sample":
+    if type_out == "sample":
         return x0_from_eps(eps, x_t, alpha_bar)
     return v_from_eps(eps, x_t, alpha_bar)
 
 
-def prediction_from(kind: str, output: np.ndarray, x_t: np.ndarray, alpha_bar: float) -> Prediction:
+def prediction_from(prediction_type: str, output: np.ndarray, x_t: np.ndarray, alpha_bar: float) -> Prediction:
     """ε̂, s and x̂_0 from one model output."""
-    eps = eps_from(kind, output, x_t, alpha_bar)
+    eps = eps_from(prediction_type, output, x_t, alpha_bar)
     return Prediction(eps, score_from_eps(eps, alpha_bar), x0_from_eps(eps, x_t, alpha_bar))

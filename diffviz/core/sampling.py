@@ -208,9 +208,10 @@ def rerun(trajectory: Trajectory, model: Denoiser) -> Trajectory:
     if p.noise_injected:
         raise ValueError("this run used injected noise, which is not saved; it cannot be re-run from its seed")
     x_T = trajectory.x[0] if p.x_T_injected else None
+    options: dict[str, Any] = dict(p.options)
     return sample(
         model, p.schedule(), p.sampler, n=p.n, seed=p.seed, x_T=x_T, field_grid=p.field_grid or 0,
-        field_extent=p.field_extent or DEFAULT_FIELD_EXTENT, **p.options,
+        field_extent=p.field_extent or DEFAULT_FIELD_EXTENT, **options,
     )
 
 

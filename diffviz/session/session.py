@@ -1,6 +1,6 @@
 """The session: the whole state of what the window shows, as one evented, Qt-free object.
 
-Fields are values (frozen dataclasses, tuples, strings). psygnal's ``@evented`` gives ``session.events.<field>``,
+Fields are values (frozen dataclasses, tuples, strings). psygnal's ``SignalGroupDescriptor`` gives ``session.events.<field>``,
 emitted with the new value on a real change only. :meth:`Session.batch` groups many edits: each field's signal
 emits once (its last value) and :attr:`Session.changed` once with the names of every field that changed, so a
 listener such as the sampling controller starts one run for "open a scene", not five.
@@ -13,7 +13,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
-from psygnal import EmissionInfo, Signal, evented
+from psygnal import EmissionInfo, Signal, SignalGroupDescriptor
 
 from diffviz.core import ModelCard
 
@@ -32,7 +32,6 @@ def _last(_old: tuple[Any, ...], new: tuple[Any, ...]) -> tuple[Any, ...]:
     return new
 
 
-@evented
 @dataclass
 class Session:
     """See the module docstring. ``card`` describes the loaded model; it is not saved (``model`` names it)."""
@@ -46,6 +45,7 @@ class Session:
     followed: tuple[int, ...] = ()
     caption: str = ""
 
+    events: ClassVar[SignalGroupDescriptor] = SignalGroupDescriptor()  # one signal per field (psygnal)
     changed: ClassVar[Signal] = Signal(frozenset)  # names of the fields changed by one edit or one batch
 
     def __post_init__(self) -> None:

@@ -7,6 +7,7 @@ collection can crash the interpreter on the way out.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -92,19 +93,24 @@ def run_window(model: str | None = None) -> int:
     return int(code)
 
 
-def wait_until(condition: object, timeout_ms: int) -> bool:
+def wait_until(condition: Callable[[], object], timeout_ms: int) -> bool:
     """Run the event loop until ``condition()`` is true or the time is up."""
     loop, timer = QEventLoop(), QTimer()
     timer.setSingleShot(True)
     timer.timeout.connect(loop.quit)
     poll = QTimer()
-    poll.timeout.connect(lambda: condition() and loop.quit())  # type: ignore[operator]
+
+    def check() -> None:
+        if condition():
+            loop.quit()
+
+    poll.timeout.connect(check)
     timer.start(timeout_ms)
     poll.start(10)
-    if not condition():  # type: ignore[operator]
+    if not condition():
         loop.exec()
     poll.stop()
-    return bool(condition())  # type: ignore[operator]
+    return bool(condition())
 
 
 def screenshot(out: str | Path, model: str | None = None, *, at: float = 0.95, timeout_s: float = 120.0,

@@ -46,6 +46,8 @@ class MainWindow(QMainWindow):
         self.schedule_panel = SchedulePanel(self.state)
         self.sampler_panel = SamplerPanel(self.state)
         self.last_error: tuple[str, str] | None = None
+        self._saved_model: str | None = None  # the model the stored schedule belongs to
+        self._saved_schedule: ScheduleSettings | None = None
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -231,8 +233,6 @@ class MainWindow(QMainWindow):
 
     # ---- persistence ----------------------------------------------------------------------------------------
     def _restore(self) -> None:
-        self._saved_model: str | None = None
-        self._saved_schedule: ScheduleSettings | None = None
         if self.store is None:
             return
         if self.store.notice:

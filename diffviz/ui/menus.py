@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -54,10 +55,17 @@ class Menus:
         self._add(play, "Play / pause", timeline.toggle_play, Qt.Key.Key_Space)
         self._add(play, "Step back", lambda: timeline.step_by(-1), Qt.Key.Key_Left)
         self._add(play, "Step forward", lambda: timeline.step_by(1), Qt.Key.Key_Right)
-        self._add(play, "To x_T", lambda: (timeline.pause(), state.set_step(0)), Qt.Key.Key_Home)
-        self._add(play, "To x_0", lambda: (timeline.pause(), state.set_step(state.num_steps)), Qt.Key.Key_End)
+        self._add(play, "To x_T", lambda: self.jump(0), Qt.Key.Key_Home)
+        self._add(play, "To x_0", lambda: self.jump(None), Qt.Key.Key_End)
 
-    def _add(self, menu: QMenu, text: str, slot: object, shortcut: object = None) -> QAction:
+    def jump(self, step: int | None) -> None:
+        """Pause and move the playhead to ``step`` (None: the end, x_0)."""
+        state = self.window.state
+        self.window.timeline.pause()
+        state.set_step(state.num_steps if step is None else step)
+
+    def _add(self, menu: QMenu, text: str, slot: Callable[..., object],
+             shortcut: QKeySequence.StandardKey | Qt.Key | str | None = None) -> QAction:
         action = QAction(text, self.window)
         action.triggered.connect(slot)
         menu.addAction(action)
@@ -67,7 +75,7 @@ class Menus:
             self.window.addAction(action)  # shortcuts work while the menu bar is hidden, too
         return action
 
-    def _toggle(self, menu: QMenu, text: str, shortcut: str, checked: bool, slot: object) -> QAction:
+    def _toggle(self, menu: QMenu, text: str, shortcut: str, checked: bool, slot: Callable[..., object]) -> QAction:
         action = self._add(menu, text, slot, shortcut)
         action.setCheckable(True)
         action.setChecked(checked)
@@ -112,7 +120,7 @@ class Menus:
 
     def reset_zoom(self) -> None:
         views = self.window.grid.views
-        if views and self.window.grid.kind == "points":
+        if views and self.window.grid.layout == "points":
             self.window.state.update_view(camera=None)
             self.window.grid.set_camera(None)
         else:

@@ -51,7 +51,7 @@ class ModelInfo:
 
     model: Denoiser
     spec: str
-    kind: str  # "points" (2D vectors) or "image"
+    layout: str  # "points" (2D vectors) or "image"
     provider: str
     data_points: np.ndarray | None = None  # (M, 2) training data for 2D models, when known
     data_range: tuple[float, float] | None = None
@@ -64,7 +64,7 @@ class ModelInfo:
 
     @property
     def is_image(self) -> bool:
-        return self.kind == "image"
+        return self.layout == "image"
 
 
 def _training_points(model: Denoiser, card: ModelCard) -> np.ndarray | None:
@@ -87,7 +87,7 @@ def describe(model: Denoiser, spec: str | Path | Denoiser) -> ModelInfo:
     if len(shape) == 1 and shape != (2,):
         raise ValueError(f"{card.name}: the app draws 2D points or images; this model's vectors have D = {shape[0]}")
     return ModelInfo(
-        model=model, spec=str(spec) if isinstance(spec, (str, Path)) else card.name, kind=card.layout,
+        model=model, spec=str(spec) if isinstance(spec, (str, Path)) else card.name, layout=card.layout,
         provider=card.provider, data_points=_training_points(model, card), data_range=card.data_range,
         notices=card.notices, card=card,
     )

@@ -38,7 +38,8 @@ def option_widget(option: Option) -> OptionWidget:
         for choice in option.choices:
             widget.addItem(choice, choice)
     elif option.type is int:
-        widget = QSpinBox(keyboardTracking=False)
+        widget = QSpinBox()
+        widget.setKeyboardTracking(False)
         widget.setRange(int(option.low if option.low is not None else -(2**31)),
                         int(option.high if option.high is not None else 2**31 - 1))
     elif option.low is not None and option.high is not None and option.high - option.low <= SLIDER_SPAN:
@@ -47,13 +48,24 @@ def option_widget(option: Option) -> OptionWidget:
         widget.setRange(low, option.high)
         widget.setDecimals(2)
     else:
-        widget = QDoubleSpinBox(keyboardTracking=False, decimals=3)
+        widget = QDoubleSpinBox()
+        widget.setKeyboardTracking(False)
+        widget.setDecimals(3)
         widget.setRange(option.low if option.low is not None else -math.inf,
                         option.high if option.high is not None else math.inf)
         if option.low_open:
             widget.setMinimum((option.low or 0.0) + 1e-3)
     widget.setToolTip(f"{option.help} ({option.name})")
     return widget
+
+
+def spin_box(low: int, high: int, tip: str) -> QSpinBox:
+    """An integer box that applies on Enter or focus loss, not on every key."""
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setKeyboardTracking(False)
+    box.setToolTip(tip)
+    return box
 
 
 def read_option(option: Option, widget: OptionWidget) -> OptionValue:
@@ -81,13 +93,14 @@ class SamplerPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.sampler = QComboBox(toolTip="The reverse sampler")
+        self.sampler = QComboBox()
+        self.sampler.setToolTip("The reverse sampler")
         for name, spec in SAMPLERS.items():
             self.sampler.addItem(spec.label, name)
         self.options = {name: option_widget(o) for name, o in all_options().items()}
-        self.num_particles = QSpinBox(minimum=1, maximum=MAX_PARTICLES, keyboardTracking=False, singleStep=500,
-                                      toolTip="Number of particles sampled")
-        self.seed = QSpinBox(minimum=0, maximum=MAX_SEED, keyboardTracking=False, toolTip="Random seed")
+        self.num_particles = spin_box(1, MAX_PARTICLES, "Number of particles sampled")
+        self.num_particles.setSingleStep(500)
+        self.seed = spin_box(0, MAX_SEED, "Random seed")
         self.same_noise = QCheckBox("same noise: lock x_T and every z to the seed")
         self.same_noise.setToolTip("Compare two settings on identical x_T and identical noise at every step")
 

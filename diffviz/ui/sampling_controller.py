@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,7 +27,10 @@ FIRST_FRAME_WAIT_S = 0.1
 RUN_FIELDS = frozenset({"model", "card", "schedule", "sampler"})  # session fields a run is made from
 
 
-def _iterate(run: SamplingRun, run_id: int, first_frame: threading.Event) -> Iterator[tuple[int, str, Any] | None]:
+Event = tuple[int, str, Any] | None
+
+
+def _iterate(run: SamplingRun, run_id: int, first_frame: threading.Event) -> Generator[Event, None, None]:
     """Advance the run one step per ``next``; yields a progress event now and then, None in between.
 
     After the first step it waits (at most FIRST_FRAME_WAIT_S) until the GUI has drawn it: the GUI thread then
@@ -108,7 +111,7 @@ class SamplingController(QObject):
         self._run_id += 1
         self._run_trajectory, self._first_frame = run.trajectory, threading.Event()
         self.state.start_run(run.trajectory, schedule, step)
-        worker = GeneratorWorker(_iterate, run, self._run_id, self._first_frame)
+        worker: GeneratorWorker[Event, None, None] = GeneratorWorker(_iterate, run, self._run_id, self._first_frame)
         worker.yielded.connect(self._on_event)
         self._worker = worker
         worker.start()

@@ -38,16 +38,22 @@ class SchedulePanel(QWidget):
         super().__init__(parent)
         self.state = state
         s = state.schedule_settings
-        self.kind = QComboBox()
+        self.name = QComboBox()
         for name in SCHEDULE_NAMES:
-            self.kind.addItem(SCHEDULE_LABELS.get(name, name), name)
+            self.name.addItem(SCHEDULE_LABELS.get(name, name), name)
         self.beta_start = LogSlider(1e-6, 1e-1, s.beta_start)
         self.beta_end = LogSlider(1e-3, 0.9, s.beta_end)
-        self.T = QSpinBox(minimum=2, maximum=MAX_TRAIN_TIMESTEPS, keyboardTracking=False,  # type: ignore[call-arg]
-                          toolTip="Length T of the schedule")
-        self.steps = QSpinBox(minimum=1, maximum=MAX_TRAIN_TIMESTEPS, keyboardTracking=False,  # type: ignore[call-arg]
-                              toolTip="Sampling steps: a subset of the T steps (fewer = faster)")
-        self.spacing = QComboBox(toolTip="Which steps a shorter run keeps (diffusers' timestep_spacing)")  # type: ignore[call-arg]
+        # PySide6 takes any Qt property as a keyword; its stubs list only the class's own (hence the ignores)
+        self.T = QSpinBox(  # type: ignore[call-arg]
+            minimum=2, maximum=MAX_TRAIN_TIMESTEPS, keyboardTracking=False, toolTip="Length T of the schedule"
+        )
+        self.steps = QSpinBox(  # type: ignore[call-arg]
+            minimum=1, maximum=MAX_TRAIN_TIMESTEPS, keyboardTracking=False,
+            toolTip="Sampling steps: a subset of the T steps (fewer = faster)",
+        )
+        self.spacing = QComboBox(  # type: ignore[call-arg]
+            toolTip="Which steps a shorter run keeps (diffusers' timestep_spacing)"
+        )
         for name in SPACINGS:
             self.spacing.addItem(name, name)
         self.cosine_s = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
@@ -61,7 +67,7 @@ class SchedulePanel(QWidget):
         self.plots.setMinimumHeight(180)
 
         form = QFormLayout()
-        form.addRow("Schedule", self.kind)
+        form.addRow("Schedule", self.name)
         form.addRow("β_min", self.beta_start)
         form.addRow("β_max", self.beta_end)
         form.addRow("cosine s", self.cosine_s)
@@ -76,7 +82,7 @@ class SchedulePanel(QWidget):
         layout.addWidget(self.plots, 1)
 
         self.apply = qthrottled(self._apply, timeout=THROTTLE_MS, leading=True, parent=self)
-        self.kind.currentIndexChanged.connect(self.apply)
+        self.name.currentIndexChanged.connect(self.apply)
         self.spacing.currentIndexChanged.connect(self.apply)
         for w in (self.beta_start, self.beta_end, self.cosine_s, self.T, self.steps):
             w.valueChanged.connect(self.apply)
@@ -91,7 +97,7 @@ class SchedulePanel(QWidget):
     def read(self) -> ScheduleSettings:
         """The settings the widgets show."""
         return ScheduleSettings(
-            name=self.kind.currentData(), num_train_timesteps=self.T.value(), beta_start=self.beta_start.value(),
+            name=self.name.currentData(), num_train_timesteps=self.T.value(), beta_start=self.beta_start.value(),
             beta_end=self.beta_end.value(), cosine_s=float(self.cosine_s.value()),
             num_inference_steps=min(self.steps.value(), self.T.value()), timestep_spacing=self.spacing.currentData(),
         )
@@ -116,9 +122,9 @@ class SchedulePanel(QWidget):
     # ---- mirror the state -------------------------------------------------------------------------------------
     def _mirror(self, s: ScheduleSettings) -> None:
         with ExitStack() as stack:
-            for w in (self.kind, self.spacing, self.cosine_s, self.T, self.steps):
+            for w in (self.name, self.spacing, self.cosine_s, self.T, self.steps):
                 stack.enter_context(signals_blocked(w))
-            self.kind.setCurrentIndex(max(self.kind.findData(s.name), 0))
+            self.name.setCurrentIndex(max(self.name.findData(s.name), 0))
             self.spacing.setCurrentIndex(max(self.spacing.findData(s.timestep_spacing), 0))
             self.cosine_s.setValue(s.cosine_s)
             self.T.setValue(s.num_train_timesteps)

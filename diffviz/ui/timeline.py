@@ -30,25 +30,31 @@ class Timeline(QWidget):
         self.timer.timeout.connect(self._tick)
 
         icon = self.style().standardIcon
-        self.play_button = QToolButton(toolTip="Play / pause (Space)")
-        self.back_button = QToolButton(toolTip="One step back (←)", icon=icon(QStyle.StandardPixmap.SP_MediaSeekBackward))
-        self.next_button = QToolButton(toolTip="One step on (→)", icon=icon(QStyle.StandardPixmap.SP_MediaSeekForward))
+        self.play_button, self.back_button, self.next_button = QToolButton(), QToolButton(), QToolButton()
+        self.play_button.setToolTip("Play / pause (Space)")
+        self.back_button.setToolTip("One step back (←)")
+        self.back_button.setIcon(icon(QStyle.StandardPixmap.SP_MediaSeekBackward))
+        self.next_button.setToolTip("One step on (→)")
+        self.next_button.setIcon(icon(QStyle.StandardPixmap.SP_MediaSeekForward))
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setToolTip("Step: x_T (pure noise) on the left, the sample x_0 on the right")
-        self.speed = QComboBox(toolTip="Playback speed")
+        self.speed = QComboBox()
+        self.speed.setToolTip("Playback speed")
         for s in SPEEDS:
             self.speed.addItem(f"{s} steps/s", s)
         self.loop = QCheckBox("Loop")
         self.trails = QCheckBox("Trails")
-        self.trail_length = QSpinBox(minimum=1, maximum=200, toolTip="Trail length in steps")
+        self.trail_length = QSpinBox()
+        self.trail_length.setRange(1, 200)
+        self.trail_length.setToolTip("Trail length in steps")
         self.segments = QCheckBox("x_t → x̂_0")
         self.segments.setToolTip("Draw a segment from each particle to its Tweedie estimate")
         self.readout = QLabel()
         self.readout.setTextFormat(Qt.TextFormat.RichText)
 
         row = QHBoxLayout()
-        for w in (self.back_button, self.play_button, self.next_button):
-            row.addWidget(w)
+        for button in (self.back_button, self.play_button, self.next_button):
+            row.addWidget(button)
         row.addWidget(QLabel("x<sub>T</sub>"))
         row.addWidget(self.slider, 1)
         row.addWidget(QLabel("x<sub>0</sub>"))

@@ -27,7 +27,7 @@ class ViewGrid(pg.GraphicsLayoutWidget):
     def __init__(self, parent: object = None) -> None:
         super().__init__(parent)
         self.setBackground(BACKGROUND)
-        self.kind: str | None = None
+        self.layout: str | None = None
         self.views: list[View] = []
         self.settings = ViewSettings()
         self.trajectory: Trajectory | None = None
@@ -38,15 +38,15 @@ class ViewGrid(pg.GraphicsLayoutWidget):
         return next(v for v in self.views if v.key == key)
 
     def set_model(self, info: ModelInfo) -> None:
-        if info.kind != self.kind:
-            self._build(info.kind)
+        if info.layout != self.layout:
+            self._build(info.layout)
         for v in self.views:
             v.set_model(info)
 
-    def _build(self, kind: str) -> None:
+    def _build(self, layout: str) -> None:
         self.clear()
-        self.kind = kind
-        self.views = [XtView(), ScoreView(), EpsView(), X0View()] if kind == "points" else list(image_views())
+        self.layout = layout
+        self.views = [XtView(), ScoreView(), EpsView(), X0View()] if layout == "points" else list(image_views())
         for i, v in enumerate(self.views):
             self.addItem(v.plot, row=i // 2, col=i % 2)
             v.set_view_settings(self.settings)
@@ -55,7 +55,7 @@ class ViewGrid(pg.GraphicsLayoutWidget):
                 v.plot.setYLink(self.views[0].plot)
             else:
                 v.plot.setAspectLocked(True)
-        if kind == "points":
+        if layout == "points":
             for v in self.views:  # a zoom in any view moves them all (linked): the first one's range is the camera
                 v.vb.sigRangeChangedManually.connect(self._on_user_range)
             self.set_camera(self.settings.camera)
@@ -63,14 +63,14 @@ class ViewGrid(pg.GraphicsLayoutWidget):
 
     def camera(self) -> tuple[float, float, float, float] | None:
         """The shown range of the linked 2D views (None for image models)."""
-        if self.kind != "points" or not self.views:
+        if self.layout != "points" or not self.views:
             return None
         (x0, x1), (y0, y1) = self.views[0].vb.viewRange()
         return tuple(round(float(v), 4) for v in (x0, x1, y0, y1))  # type: ignore[return-value]
 
     def set_camera(self, camera: tuple[float, float, float, float] | None) -> None:
         """Show ``camera`` (None: the default range) in the linked 2D views, unless they already do."""
-        if self.kind != "points" or not self.views:
+        if self.layout != "points" or not self.views:
             return
         want = camera if camera is not None else (*DEFAULT_RANGE, *DEFAULT_RANGE)
         now = self.camera()

@@ -117,7 +117,8 @@ def mode_statistics(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @pytest.mark.parametrize("sampler, steps, opts", [
-    ("ddpm", 1000, {}), ("ddim", 100, {"eta": 0.0}), ("heun", 100, {}), ("pc", 200, {"target_snr": 0.16}),
+    pytest.param("ddpm", 1000, {}, marks=pytest.mark.slow), ("ddim", 100, {"eta": 0.0}), ("heun", 100, {}),
+    pytest.param("pc", 200, {"target_snr": 0.16}, marks=pytest.mark.slow),
 ])
 def test_exact_score_sampling_recovers_the_mixture(sampler: str, steps: int, opts: dict) -> None:
     schedule = Schedule.from_name("linear", 1000)

@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 
 import onnx
+import pytest
 
 from diffviz.zoo.build_zoo import ZOO, ZooEntry, build_one, zoo_json
 from diffviz.zoo.cards import render_readme
 
 
+@pytest.mark.slow
 def test_build_one_writes_the_model_and_its_figures(tmp_path: Path) -> None:
     entry = ZooEntry("tiny_rings", "rings", "score", "tiny test model", overrides=dict(steps=30))
     fig = build_one(entry, tmp_path, evaluate=False, progress=False)

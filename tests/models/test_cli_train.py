@@ -20,6 +20,7 @@ def _train(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, st
     return rc, out, err
 
 
+@pytest.mark.slow
 def test_trains_and_writes_a_model_and_its_loss_curve(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "model.onnx"
     rc, out, err = _train(capsys, "rings", "-o", str(path), "--steps", "120", "--prediction-type", "score",
@@ -36,6 +37,7 @@ def test_trains_and_writes_a_model_and_its_loss_curve(tmp_path: Path, capsys: py
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.loss.csv", "model.onnx"]
 
 
+@pytest.mark.slow
 def test_same_seed_gives_the_same_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     outs = []
     for name in ("a", "b"):

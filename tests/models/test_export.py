@@ -40,6 +40,7 @@ def _ort_vs_torch(path: Path, model: torch.nn.Module, shape: tuple[int, ...], n:
     return float(np.abs(got - want).max())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("data, kind, arch", [
     ("moons", "epsilon", {}), ("rings", "score", {}), ("checkerboard", "v_prediction", {}),
     ("spiral", "sample", {}), ("digits", "epsilon", {"channels": (8, 16)}),
@@ -86,6 +87,7 @@ def test_custom_schedules_are_refused() -> None:
         contract_metadata(prediction_type="epsilon", schedule=Schedule.from_betas(np.full(10, 0.1)))
 
 
+@pytest.mark.slow
 def test_a_failed_check_writes_nothing(tmp_path: Path) -> None:
     model, config = _random_model("moons", "epsilon")
     path = tmp_path / "m.onnx"
@@ -94,6 +96,7 @@ def test_a_failed_check_writes_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_score_output_matches_the_schedule_in_the_file(tmp_path: Path) -> None:
     # The exported score model must use the σ_t of the schedule written into its metadata.
     model, config = _random_model("rings", "score")

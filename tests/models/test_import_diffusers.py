@@ -38,6 +38,7 @@ def _import(capsys: pytest.CaptureFixture[str], folder: Path, out: Path, *extra:
     return rc, o, e
 
 
+@pytest.mark.slow
 def test_unet_and_scheduler_become_a_contract_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     unet = _tiny_unet()
     folder = tmp_path / "tiny"
@@ -62,6 +63,7 @@ def test_unet_and_scheduler_become_a_contract_model(tmp_path: Path, capsys: pyte
     assert np.abs(model(x, 123.0) - want).max() <= 1e-4
 
 
+@pytest.mark.slow
 def test_a_pipeline_folder_works_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pipe = diffusers.DDPMPipeline(unet=_tiny_unet(), scheduler=_scheduler(prediction_type="epsilon"))
     pipe.save_pretrained(tmp_path / "pipe")

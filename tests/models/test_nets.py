@@ -37,8 +37,8 @@ def _randomize(module: torch.nn.Module) -> torch.nn.Module:
 
 @pytest.mark.parametrize("net, shape", [
     (TimeMLP(), (2,)),
-    (SmallUNet(channels=(8, 16), patch=2), (1, 16, 16)),
-    (SmallUNet(channels=(8, 16), patch=1), (1, 8, 8)),
+    pytest.param(SmallUNet(channels=(8, 16), patch=2), (1, 16, 16), marks=pytest.mark.slow),
+    pytest.param(SmallUNet(channels=(8, 16), patch=1), (1, 8, 8), marks=pytest.mark.slow),
 ])
 def test_each_sample_is_computed_on_its_own(net: torch.nn.Module, shape: tuple[int, ...]) -> None:
     net = _randomize(net)

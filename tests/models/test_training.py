@@ -16,6 +16,7 @@ def _eval(model: torch.nn.Module, x: np.ndarray, t: int) -> np.ndarray:
         return model(torch.from_numpy(x.astype(np.float32)), torch.full((len(x),), t)).numpy()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["epsilon", "score"])
 def test_a_short_run_learns_the_exact_score_of_8gaussians(kind: str) -> None:
     # 8gaussians is a Gaussian mixture: its score at every noise level is known exactly (math.md: exact scores).
@@ -35,6 +36,7 @@ def test_a_short_run_learns_the_exact_score_of_8gaussians(kind: str) -> None:
         assert err < 0.1 * np.mean(exact_eps**2), f"t={t}: ε̂ error {err:.3g}"
 
 
+@pytest.mark.slow
 def test_same_seed_same_model_other_seed_other_model() -> None:
     config = default_config("moons", steps=60)
     a, b, c = train(config), train(config), train(config.replace(seed=1))
@@ -44,6 +46,7 @@ def test_same_seed_same_model_other_seed_other_model() -> None:
     assert not np.array_equal(a.losses, c.losses)
 
 
+@pytest.mark.slow
 def test_images_train_too() -> None:
     config = default_config("digits", steps=4, batch_size=8, arch=dict(channels=(8, 16)))
     result = train(config)

@@ -15,7 +15,7 @@ from diffviz.zoo.quality import DATA_SEEDS, SWD_BOUND, digits_figures, final_sam
 
 INDEX = zoo_index()
 MODELS = INDEX["models"]
-NAMES_2D = [n for n, e in MODELS.items() if e["kind"] == "2d"]
+NAMES_2D = [n for n, e in MODELS.items() if e["layout"] == "points"]
 
 
 def test_index_has_exactly_the_format_the_runtime_reads() -> None:
@@ -23,7 +23,7 @@ def test_index_has_exactly_the_format_the_runtime_reads() -> None:
     for name, entry in MODELS.items():
         assert set(entry) == {"file", "data", "kind", "prediction_type", "description"}, name
         assert entry["file"] == f"{name}.onnx" and (ZOO_DIR / entry["file"]).is_file()
-        assert entry["kind"] == ("image" if entry["data"] == "digits" else "2d")
+        assert entry["layout"] == ("image" if entry["data"] == "digits" else "points")
         assert entry["data"] == "digits" or entry["data"] in DATASETS
 
 
@@ -94,6 +94,7 @@ def test_digits_samples_are_recognisable_digits_of_every_class() -> None:
     assert min(figures.confident_class_counts) > 0, figures.confident_class_counts  # every class, recognisably
 
 
+@pytest.mark.slow
 def test_the_judge_rejects_noise_and_blank_images() -> None:
     rng = np.random.default_rng(0)
     for fake in (rng.uniform(-1, 1, (200, 1, 16, 16)), np.full((200, 1, 16, 16), -1.0)):

@@ -93,7 +93,7 @@ def test_an_image_models_card_and_describe(tmp_path: Path) -> None:
     assert card.clip_sample and card.clip_sample_range == 1.0 and card.data == "digits"
     assert card.path == str(tmp_path / "img.onnx") and dict(card.metadata or {}) == meta
     info = describe(model, tmp_path / "img.onnx")
-    assert info.card is card and info.kind == "image" and info.is_image and info.name == card.name
+    assert info.card is card and info.layout == "image" and info.is_image and info.name == card.name
     assert info.provider == card.provider and info.data_range == (-1.0, 1.0) and info.notices == card.notices
 
 

@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QThreadPool, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
@@ -29,6 +30,7 @@ def test_opens_on_the_default_model_and_shows_the_finished_run(window: MainWindo
     assert "provider: " in status and "ms/step" in status and f"{traj.num_particles} particles" in status
 
 
+@pytest.mark.slow
 def test_moving_beta_max_changes_the_beta_plot_and_brings_a_new_trajectory(qtbot, window: MainWindow) -> None:
     panel = window.schedule_panel
     before = window.state.trajectory
@@ -45,6 +47,7 @@ def test_moving_beta_max_changes_the_beta_plot_and_brings_a_new_trajectory(qtbot
     np.testing.assert_array_equal(after.x[0], before.x[0])
 
 
+@pytest.mark.slow
 def test_a_slider_drag_is_throttled_not_queued(qtbot, window: MainWindow) -> None:
     started: list[object] = []
     window.state.runStarted.connect(started.append)
@@ -58,6 +61,7 @@ def test_a_slider_drag_is_throttled_not_queued(qtbot, window: MainWindow) -> Non
     assert math.isclose(window.state.trajectory.params.schedule_config["beta_end"], 10 ** values[-1], rel_tol=1e-6)
 
 
+@pytest.mark.slow
 def test_an_invalid_schedule_is_explained_inline_and_not_sampled(qtbot, window: MainWindow) -> None:
     errors: list[tuple[str, str]] = []
     window.errorShown.connect(lambda *e: errors.append(e))
@@ -86,6 +90,7 @@ def test_scrubbing_changes_what_every_view_shows(qtbot, window: MainWindow) -> N
     assert "step 60/" in window.timeline.readout.text()
 
 
+@pytest.mark.slow
 def test_a_corrupt_model_shows_an_error_and_keeps_the_previous_model(qtbot, window: MainWindow, tmp_path: Path) -> None:
     previous, run = window.state.model, window.state.trajectory
     bad = um.random_bytes_file(tmp_path / "broken.onnx")
@@ -99,6 +104,7 @@ def test_a_corrupt_model_shows_an_error_and_keeps_the_previous_model(qtbot, wind
     assert after.params.model.name == previous.name
 
 
+@pytest.mark.slow
 def test_a_model_breaking_the_contract_is_refused_by_name(qtbot, window: MainWindow, tmp_path: Path) -> None:
     previous = window.state.model
     with qtbot.waitSignal(window.errorShown, timeout=5000) as blocker:
@@ -107,6 +113,7 @@ def test_a_model_breaking_the_contract_is_refused_by_name(qtbot, window: MainWin
     assert window.state.model is previous
 
 
+@pytest.mark.slow
 def test_a_model_failing_during_sampling_reverts_to_the_previous_one(qtbot, window: MainWindow,
                                                                        tmp_path: Path) -> None:
     previous = window.state.model
@@ -140,6 +147,7 @@ def test_a_new_setting_cancels_the_running_run(qtbot, window: MainWindow) -> Non
     assert first.steps_done < first.num_steps  # stopped, never finished
 
 
+@pytest.mark.slow
 def test_save_and_open_a_run(qtbot, window: MainWindow, tmp_path: Path) -> None:
     saved = window.state.trajectory
     path = tmp_path / "run.npz"
@@ -161,6 +169,7 @@ def test_a_file_that_is_not_a_run_is_refused(qtbot, window: MainWindow, tmp_path
     assert "notes.npz" in blocker.args[1] and "not a diffviz run" in blocker.args[1]
 
 
+@pytest.mark.slow
 def test_drag_and_drop_opens_a_model(qtbot, window: MainWindow, tmp_path: Path) -> None:
     path = um.shrink_model(tmp_path / "dropped.onnx", name="dropped")
     mime = QMimeData()
@@ -172,6 +181,7 @@ def test_drag_and_drop_opens_a_model(qtbot, window: MainWindow, tmp_path: Path) 
     assert "provider: CPU" in window.status_labels["provider"].text()
 
 
+@pytest.mark.slow
 def test_keyboard_steps_and_plays(qtbot, window: MainWindow) -> None:
     window.state.set_step(50)
     QTest.keyClick(window, Qt.Key.Key_Right)
@@ -186,6 +196,7 @@ def test_keyboard_steps_and_plays(qtbot, window: MainWindow) -> None:
     assert not window.timeline.playing
 
 
+@pytest.mark.slow
 def test_same_noise_keeps_each_particles_noise_when_the_count_changes(qtbot, window: MainWindow) -> None:
     def run(n: int, lock: bool) -> np.ndarray:
         if (window.state.sampler_settings.num_particles, window.state.sampler_settings.same_noise) != (n, lock):
@@ -207,6 +218,7 @@ def test_the_seed_is_frozen_while_the_noise_is_locked(window: MainWindow) -> Non
     assert window.state.sampler_settings.same_noise and not panel.seed.isEnabled()
 
 
+@pytest.mark.slow
 def test_a_run_too_large_to_record_is_refused_with_its_size(qtbot, window: MainWindow) -> None:
     previous = window.state.trajectory
     with qtbot.waitSignal(window.errorShown, timeout=5000) as blocker:

@@ -90,6 +90,7 @@ def test_the_window_restores_settings_layout_and_recent_files(qtbot, tmp_path: P
     second.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("junk", [b"[General\n\x00\xff garbage = = =\n", np.random.default_rng(0).bytes(3000),
                                   b"[General]\nsettings=\"{unclosed\ngeometry=12\nwindow_state=@Invalid()\n"])
 def test_a_corrupt_store_does_not_stop_the_window(qtbot, tmp_path: Path, junk: bytes) -> None:  # type: ignore[no-untyped-def]

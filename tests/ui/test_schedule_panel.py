@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
+import pytest
 
 from tests.helpers import ui_models as um
 from diffviz.ui.main_window import MainWindow
@@ -16,6 +17,7 @@ def _legend_labels(window: MainWindow) -> list[str]:
     return [label.text for _, label in window.schedule_panel.plots.legend.items]
 
 
+@pytest.mark.slow
 def test_steps_beyond_the_trained_noise_range_are_marked(qtbot, window: MainWindow, tmp_path: Path) -> None:
     wait_finished(qtbot, window, lambda: window.open_model(um.shrink_model(tmp_path / "m.onnx")))
     plots = window.schedule_panel.plots
@@ -44,8 +46,8 @@ def test_reset_restores_the_models_training_schedule(qtbot, window: MainWindow, 
     wait_finished(qtbot, window, lambda: window.open_model(um.shrink_model(tmp_path / "m.onnx")))
     original = window.state.schedule_settings
     wait_finished(qtbot, window, lambda: window.state.update_schedule(name="sigmoid", beta_end=0.05))
-    assert window.schedule_panel.kind.currentData() == "sigmoid"
+    assert window.schedule_panel.name.currentData() == "sigmoid"
     wait_finished(qtbot, window, window.schedule_panel.reset.click)
     assert window.state.schedule_settings == original
-    assert window.schedule_panel.kind.currentData() == "linear"  # and the widgets mirror it
+    assert window.schedule_panel.name.currentData() == "linear"  # and the widgets mirror it
     assert abs(window.schedule_panel.beta_end.value() - original.beta_end) < 1e-9

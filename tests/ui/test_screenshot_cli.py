@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PySide6.QtGui import QImage
 
 TIMEOUT_S = 300
@@ -25,6 +26,7 @@ def _pixels(path: Path) -> np.ndarray:
     return buf.reshape(image.height(), image.bytesPerLine() // 4, 4)[:, : image.width()].copy()
 
 
+@pytest.mark.slow
 def test_screenshot_saves_the_whole_window_and_exits_cleanly(tmp_path: Path) -> None:
     out = tmp_path / "shot.png"
     result = _diffviz("--screenshot", str(out), "analytic:8gaussians", cwd=tmp_path)
@@ -49,6 +51,7 @@ def test_screenshot_into_a_missing_folder_is_refused_before_starting(tmp_path: P
     assert result.returncode == 2 and "does not exist" in result.stderr
 
 
+@pytest.mark.slow
 def test_the_interactive_app_exits_cleanly_when_its_window_closes(tmp_path: Path) -> None:
     code = ("import sys\nfrom PySide6.QtCore import QTimer\nfrom PySide6.QtWidgets import QApplication\n"
             "from diffviz.ui import app\napp.application()\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from diffviz.core import GaussianMixture, SamplingRun, Schedule
 from diffviz.ui.main_window import MainWindow
@@ -34,6 +35,7 @@ def test_a_clamped_model_time_is_flagged(qtbot, window: MainWindow) -> None:
     assert "clamped" not in readout_html(traj, window.state.schedule, 4)
 
 
+@pytest.mark.slow
 def test_play_advances_and_stops_at_x_0(qtbot, window: MainWindow) -> None:
     tl = window.timeline
     tl.speed.setCurrentIndex(tl.speed.findData(300))
@@ -50,6 +52,7 @@ def test_play_advances_and_stops_at_x_0(qtbot, window: MainWindow) -> None:
     tl.pause()
 
 
+@pytest.mark.slow
 def test_the_playhead_never_runs_ahead_of_the_computation(qtbot, window: MainWindow) -> None:
     tl = window.timeline
     tl.speed.setCurrentIndex(tl.speed.findData(1000))

@@ -1,0 +1,87 @@
+"""Widgets on a session, without a window (napari's pattern: make state, wrap widget, change state, assert the
+widget; change the widget, assert the state)."""
+
+from __future__ import annotations
+
+from diffviz.core import GaussianMixture, SamplingRun, Schedule
+from diffviz.session import Session
+from diffviz.ui.model_info import describe
+from diffviz.ui.sampler_panel import SamplerPanel
+from diffviz.ui.schedule_panel import SchedulePanel
+from diffviz.ui.state import AppState
+from diffviz.ui.timeline import Timeline
+from diffviz.ui.view_grid import ViewGrid
+
+
+def _state() -> AppState:
+    state = AppState(session=Session())
+    state.set_model(describe(GaussianMixture.eight_gaussians(), "analytic:8gaussians"))
+    return state
+
+
+def test_the_schedule_panel_mirrors_and_writes_the_session(qtbot) -> None:  # type: ignore[no-untyped-def]
+    state = _state()
+    panel = SchedulePanel(state)
+    qtbot.addWidget(panel)
+    state.update_schedule(name="squaredcos_cap_v2", num_train_timesteps=400, num_inference_steps=40)
+    assert panel.name.currentData() == "squaredcos_cap_v2" and panel.T.value() == 400 and panel.steps.value() == 40
+    assert panel.cosine_s.isEnabled() and not panel.beta_end.isEnabled()
+    panel.spacing.setCurrentIndex(panel.spacing.findData("linspace"))
+    qtbot.waitUntil(lambda: state.session.schedule.timestep_spacing == "linspace", timeout=2000)
+    assert state.session.schedule.num_train_timesteps == 400  # the rest of the panel is written back unchanged
+
+
+def test_the_sampler_panel_mirrors_and_writes_the_session(qtbot) -> None:  # type: ignore[no-untyped-def]
+    state = _state()
+    panel = SamplerPanel(state)
+    qtbot.addWidget(panel)
+    state.update_sampler(name="ddim", eta=0.25, use_clipped_model_output=True, seed=9)
+    assert panel.sampler.currentData() == "ddim" and panel.seed.value() == 9
+    assert panel.options["eta"].value() == 0.25 and panel.options["use_clipped_model_output"].isChecked()
+    assert panel.options["variance_type"].isHidden() and not panel.options["eta"].isHidden()
+    panel.options["clip_sample"].setChecked(True)
+    qtbot.waitUntil(lambda: state.session.sampler.options["clip_sample"] is True, timeout=2000)
+    assert state.session.sampler.active_options()["eta"] == 0.25
+    panel.same_noise.setChecked(True)
+    qtbot.waitUntil(lambda: state.session.sampler.same_noise, timeout=2000)
+    assert not panel.seed.isEnabled()  # the lock freezes the seed
+
+
+def test_the_timeline_plays_from_the_session(qtbot) -> None:  # type: ignore[no-untyped-def]
+    state = _state()
+    timeline = Timeline(state)
+    qtbot.addWidget(timeline)
+    run = SamplingRun(GaussianMixture.eight_gaussians(), Schedule.from_name("linear", 40), "ddim", n=10)
+    for _ in run:
+        pass
+    state.start_run(run.trajectory, run.schedule)
+    state.set_step(0)
+    state.update_playback(speed=1000, loop=False)
+    assert timeline.speed.currentData() == 1000 and not timeline.loop.isChecked()
+    state.update_playback(playing=True)  # play is a session value: a scene or a lesson can start it
+    assert timeline.timer.isActive()
+    qtbot.waitUntil(lambda: not state.playback.playing, timeout=5000)  # played to the end and stopped
+    assert state.step == 40 and timeline.slider.value() == 40
+    timeline.loop.setChecked(True)
+    assert state.playback.loop
+
+
+def test_the_camera_is_session_state_both_ways(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from diffviz.ui.frame_throttle import FrameThrottle
+
+    state = _state()
+    grid = ViewGrid()
+    qtbot.addWidget(grid)
+    grid.resize(800, 800)
+    grid.show()
+    FrameThrottle(state, grid, grid)
+    grid.set_model(state.model)  # type: ignore[arg-type]
+    state.update_view(camera=(-1.0, 1.0, -1.0, 1.0))
+    x0, x1, y0, y1 = grid.camera()  # type: ignore[misc]  # the range, widened along one axis to the aspect
+    assert max(abs(x0 + 1), abs(x1 - 1)) < 1e-3 or max(abs(y0 + 1), abs(y1 - 1)) < 1e-3
+    assert x0 <= -0.999 and x1 >= 0.999 and y0 <= -0.999 and y1 >= 0.999
+    vb = grid.views[2].vb  # zoom in another, linked view, as the mouse wheel does
+    vb.scaleBy((0.5, 0.5))
+    vb.sigRangeChangedManually.emit(vb.state["mouseEnabled"])
+    camera = state.session.view.camera
+    assert camera is not None and camera[1] - camera[0] < 1.5  # the zoom is written to the session
