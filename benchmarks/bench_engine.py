@@ -86,12 +86,26 @@ def export(module: Any, path: Path) -> Path:
     batch = torch.export.Dim("N", min=1, max=1 << 30)
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
-        torch.onnx.export(module, (x, t), str(path), dynamo=True, opset_version=18, input_names=["x", "t"],
-                          output_names=["out"], dynamic_shapes={"x": {0: batch}, "t": {0: batch}}, verbose=False)
+        torch.onnx.export(
+            module,
+            (x, t),
+            str(path),
+            dynamo=True,
+            opset_version=18,
+            input_names=["x", "t"],
+            output_names=["out"],
+            dynamic_shapes={"x": {0: batch}, "t": {0: batch}},
+            verbose=False,
+        )
     proto = onnx.load(str(path))
-    for k, v in {"diffviz.prediction_type": "epsilon", "diffviz.num_train_timesteps": str(T),
-                 "diffviz.beta_schedule": "linear", "diffviz.beta_start": "0.0001", "diffviz.beta_end": "0.02",
-                 "diffviz.name": "bench-mlp"}.items():
+    for k, v in {
+        "diffviz.prediction_type": "epsilon",
+        "diffviz.num_train_timesteps": str(T),
+        "diffviz.beta_schedule": "linear",
+        "diffviz.beta_start": "0.0001",
+        "diffviz.beta_end": "0.02",
+        "diffviz.name": "bench-mlp",
+    }.items():
         proto.metadata_props.add(key=k, value=v)
     onnx.save(proto, str(path))
     return path
@@ -163,8 +177,11 @@ def ort_variants(path: Path, n: int, threads: int) -> list[tuple[str, float]]:
         ("  ENABLE_BASIC optimizations only", "0", "BASIC", threads, False),
         ("  optimizations off", "0", "DISABLE", threads, False),
     ]
-    levels = {"ALL": ort.GraphOptimizationLevel.ORT_ENABLE_ALL, "BASIC": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
-              "DISABLE": ort.GraphOptimizationLevel.ORT_DISABLE_ALL}
+    levels = {
+        "ALL": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+        "BASIC": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+        "DISABLE": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
+    }
     for label, spin, level, n_threads, bind in configs:
         so = ort.SessionOptions()
         so.graph_optimization_level = levels[level]
@@ -213,13 +230,19 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = export(module, Path(tmp) / "bench_mlp.onnx")
         model = OnnxDenoiser(path)
-        print(f"diffviz engine benchmark — MLP {DIM}→{HIDDEN}×{DEPTH}→{DIM}, {EMB}-dim time embedding per layer, "
-              f"{model_flops(1) / 1e3:.1f} kFLOP per sample")
-        print(f"onnxruntime {ort.__version__} on {model.provider}; torch {torch.__version__}; numpy {np.__version__}; "
-              f"{threads} threads; {os.cpu_count()} CPUs; load average {load:.2f} at start")
+        print(
+            f"diffviz engine benchmark — MLP {DIM}→{HIDDEN}×{DEPTH}→{DIM}, {EMB}-dim time embedding per layer, "
+            f"{model_flops(1) / 1e3:.1f} kFLOP per sample"
+        )
+        print(
+            f"onnxruntime {ort.__version__} on {model.provider}; torch {torch.__version__}; numpy {np.__version__}; "
+            f"{threads} threads; {os.cpu_count()} CPUs; load average {load:.2f} at start"
+        )
         if load > 0.5:
-            print("warning: other processes are running; figures are lower and noisier than on an idle machine, "
-                  "and multi-threaded torch (OpenMP barriers) suffers most: --threads 1 gives steadier ratios")
+            print(
+                "warning: other processes are running; figures are lower and noisier than on an idle machine, "
+                "and multi-threaded torch (OpenMP barriers) suffers most: --threads 1 gives steadier ratios"
+            )
         rows = []
         for n in args.sizes:
             rng = np.random.default_rng(0)
@@ -247,23 +270,43 @@ def main() -> int:
             mm_rate = max(mm_flops / med["np_mm"], mm_flops / med["torch_mm"]) / 1e9
             ort_rate = model_flops(n) / med["ort"] / 1e9
             torch_rate = model_flops(n) / med["torch"] / 1e9
-            rows.append((n, mm_flops / med["np_mm"] / 1e9, mm_flops / med["torch_mm"] / 1e9, mm_rate, med["ort"],
-                         ort_rate, med["torch"], torch_rate, med["pps"], med["outside"]))
+            rows.append(
+                (
+                    n,
+                    mm_flops / med["np_mm"] / 1e9,
+                    mm_flops / med["torch_mm"] / 1e9,
+                    mm_rate,
+                    med["ort"],
+                    ort_rate,
+                    med["torch"],
+                    torch_rate,
+                    med["pps"],
+                    med["outside"],
+                )
+            )
         print()
-        print(f"{'N':>8} | {'matmul GFLOP/s':>22} | {'ORT call':>18} | {'torch eager':>18} | {'ORT/':>5} | "
-              f"{'DDPM sampler':>24}")
-        print(f"{'':>8} | {'numpy  torch   best':>22} | {'ms   GFLOP/s  %mm':>18} | {'ms   GFLOP/s':>18} | "
-              f"{'torch':>5} | {'particle-steps/s  outside':>24}")
+        print(
+            f"{'N':>8} | {'matmul GFLOP/s':>22} | {'ORT call':>18} | {'torch eager':>18} | {'ORT/':>5} | "
+            f"{'DDPM sampler':>24}"
+        )
+        print(
+            f"{'':>8} | {'numpy  torch   best':>22} | {'ms   GFLOP/s  %mm':>18} | {'ms   GFLOP/s':>18} | "
+            f"{'torch':>5} | {'particle-steps/s  outside':>24}"
+        )
         for n, np_mm, t_mm, best, ort_s, ort_rate, t_s, t_rate, pps, outside in rows:
-            print(f"{n:>8} | {np_mm:6.1f} {t_mm:6.1f} {best:6.1f} | {ort_s * 1e3:7.3f} {ort_rate:6.1f} "
-                  f"{100 * ort_rate / best:3.0f}% | {t_s * 1e3:7.3f} {t_rate:6.1f}     | {t_s / ort_s:5.3g} | "
-                  f"{pps:14.3g} {100 * outside:7.1f}%")
+            print(
+                f"{n:>8} | {np_mm:6.1f} {t_mm:6.1f} {best:6.1f} | {ort_s * 1e3:7.3f} {ort_rate:6.1f} "
+                f"{100 * ort_rate / best:3.0f}% | {t_s * 1e3:7.3f} {t_rate:6.1f}     | {t_s / ort_s:5.3g} | "
+                f"{pps:14.3g} {100 * outside:7.1f}%"
+            )
         at_10k = [r for r in rows if r[0] == 10_000]
         if at_10k:
             n, _, _, best, ort_s, ort_rate, t_s, _, _, outside = at_10k[0]
             print("\ntargets at N = 10k:")
-            print(f"  ORT ≥ 60 % of matmul GFLOP/s : {100 * ort_rate / best:5.1f} %  "
-                  f"{'met' if ort_rate >= 0.6 * best else 'MISSED'}")
+            print(
+                f"  ORT ≥ 60 % of matmul GFLOP/s : {100 * ort_rate / best:5.1f} %  "
+                f"{'met' if ort_rate >= 0.6 * best else 'MISSED'}"
+            )
             print(f"  ORT ≥ 2× torch eager         : {t_s / ort_s:5.2f}×  {'met' if t_s >= 2 * ort_s else 'MISSED'}")
             print(f"  non-model time ≤ 10 % of step: {100 * outside:5.1f} %  {'met' if outside <= 0.1 else 'MISSED'}")
         if not args.quick and model.provider == "CPUExecutionProvider":

@@ -38,8 +38,14 @@ STEPS = 8
 
 
 def trajectory(n: int) -> Trajectory:
-    run = SamplingRun(GaussianMixture.eight_gaussians(), Schedule.from_name("linear", 1000).subsample(STEPS),
-                      "ddpm", n=n, seed=0, field_grid=32)
+    run = SamplingRun(
+        GaussianMixture.eight_gaussians(),
+        Schedule.from_name("linear", 1000).subsample(STEPS),
+        "ddpm",
+        n=n,
+        seed=0,
+        field_grid=32,
+    )
     for _ in run:
         pass
     return run.trajectory
@@ -142,8 +148,10 @@ def main() -> int:
     args = parser.parse_args()
     sizes, frames, repeats = ((1_000,), 2, 2) if args.quick else (SIZES, 20, 10)
     application()
-    print(f"frame time: set data + render, four views, 32×32 field, grid {GRID_SIZE[0]}×{GRID_SIZE[1]} px "
-          f"(splatting above {SPLAT_ABOVE} particles)")
+    print(
+        f"frame time: set data + render, four views, 32×32 field, grid {GRID_SIZE[0]}×{GRID_SIZE[1]} px "
+        f"(splatting above {SPLAT_ABOVE} particles)"
+    )
     print(f"{'particles':>10} {'diffviz ms':>11} {'plain scatter ms':>17} {'speed-up':>9} {'target':>7}")
     for n in sizes:
         traj = trajectory(n)
@@ -152,9 +160,11 @@ def main() -> int:
         target = {10_000: "16", 100_000: "33"}.get(n, "-")
         print(f"{n:>10} {ours:>11.1f} {base:>17.1f} {base / ours:>8.1f}× {target:>7}", flush=True)
     latencies, name, ms_step = slider_latency_ms(repeats)
-    print(f"\nslider → first frame (rendered), window 1280×800, model {name}, 2000 particles, "
-          f"{ms_step:.2f} ms/step: median {statistics.median(latencies):.0f} ms, max {max(latencies):.0f} ms "
-          f"(target 150 ms)")
+    print(
+        f"\nslider → first frame (rendered), window 1280×800, model {name}, 2000 particles, "
+        f"{ms_step:.2f} ms/step: median {statistics.median(latencies):.0f} ms, max {max(latencies):.0f} ms "
+        f"(target 150 ms)"
+    )
     return 0
 
 

@@ -20,7 +20,8 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
     if command is None:
         module = importlib.import_module(APP)
         parser = argparse.ArgumentParser(
-            prog="diffviz", description=module.HELP,
+            prog="diffviz",
+            description=module.HELP,
             epilog="subcommands: " + ", ".join(COMMANDS) + " (diffviz COMMAND --help)",
         )
     else:

@@ -39,15 +39,19 @@ class ZooEntry:
     overrides: dict[str, Any] = field(default_factory=dict)
 
     def config(self) -> TrainConfig:
-        return default_config(self.data, prediction_type=self.prediction_type, schedule=self.schedule,
-                              **self.overrides)
+        return default_config(self.data, prediction_type=self.prediction_type, schedule=self.schedule, **self.overrides)
 
 
 ZOO = (
     ZooEntry("swiss_roll", "swiss_roll", "epsilon", "Swiss roll, ε-prediction: the default first look"),
     ZooEntry("moons", "moons", "epsilon", "two moons, ε-prediction"),
-    ZooEntry("8gaussians", "8gaussians", "epsilon", "8 Gaussians on a circle, ε-prediction, cosine schedule "
-             "(compare with the exact analytic:8gaussians)", schedule="squaredcos_cap_v2"),
+    ZooEntry(
+        "8gaussians",
+        "8gaussians",
+        "epsilon",
+        "8 Gaussians on a circle, ε-prediction, cosine schedule (compare with the exact analytic:8gaussians)",
+        schedule="squaredcos_cap_v2",
+    ),
     ZooEntry("checkerboard", "checkerboard", "v_prediction", "checkerboard, v-prediction"),
     ZooEntry("rings", "rings", "score", "two rings, predicts the score s_θ directly"),
     ZooEntry("spiral", "spiral", "sample", "two-armed spiral, predicts x̂_0 (sample)"),
@@ -62,9 +66,19 @@ N_DIGITS = 500
 
 def zoo_json(entries: tuple[ZooEntry, ...] = ZOO, default: str = DEFAULT) -> dict[str, Any]:
     """The index the runtime reads (keep this exact shape)."""
-    return {"default": default, "models": {e.name: {
-        "file": f"{e.name}.onnx", "data": e.data, "layout": data_layout(e.data), "prediction_type": e.prediction_type,
-        "description": e.description} for e in entries}}
+    return {
+        "default": default,
+        "models": {
+            e.name: {
+                "file": f"{e.name}.onnx",
+                "data": e.data,
+                "layout": data_layout(e.data),
+                "prediction_type": e.prediction_type,
+                "description": e.description,
+            }
+            for e in entries
+        },
+    }
 
 
 def load_seconds(path: Path, repeats: int = 3) -> float:
@@ -81,8 +95,10 @@ def load_seconds(path: Path, repeats: int = 3) -> float:
 
 def first_load_seconds(path: Path) -> float:
     """``load_model`` time in a fresh Python process (onnxruntime imported first, not counted)."""
-    code = ("import sys, time\nfrom diffviz.runtime import load_model\nstart = time.perf_counter()\n"
-            "load_model(sys.argv[1])\nprint(time.perf_counter() - start)")
+    code = (
+        "import sys, time\nfrom diffviz.runtime import load_model\nstart = time.perf_counter()\n"
+        "load_model(sys.argv[1])\nprint(time.perf_counter() - start)"
+    )
     proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
     return float(proc.stdout.split()[-1])
 
@@ -99,8 +115,14 @@ def measure(entry: ZooEntry, path: Path) -> dict[str, Any]:
         out["classifier"] = classifier_reference()
         for steps in (1000, 100):
             start = time.perf_counter()
-            x = final_samples(model, N_DIGITS, steps=steps, seed=SAMPLE_SEED, chunk=100,
-                              clip_sample=bool(getattr(model, "clip_sample", False)))
+            x = final_samples(
+                model,
+                N_DIGITS,
+                steps=steps,
+                seed=SAMPLE_SEED,
+                chunk=100,
+                clip_sample=bool(getattr(model, "clip_sample", False)),
+            )
             out[f"ddpm_{steps}"] = dict(asdict(digits_figures(x)), seconds=time.perf_counter() - start)
     else:
         start = time.perf_counter()
@@ -133,21 +155,26 @@ def build_one(entry: ZooEntry, out_dir: Path, *, evaluate: bool, progress: bool)
 
     config = entry.config()
     path = out_dir / f"{entry.name}.onnx"
-    built = train_and_export(config, path, name=entry.name, description=entry.description, progress=progress,
-                             loss_csv=False)
+    built = train_and_export(
+        config, path, name=entry.name, description=entry.description, progress=progress, loss_csv=False
+    )
     losses = built.result.losses
     fig: dict[str, Any] = dict(
-        config=config.as_dict(), parameters=count_parameters(built.result.model.net),
-        train_seconds=built.result.seconds, loss_first_500=float(losses[:500].mean()),
-        loss_last_500=float(losses[-500:].mean()), onnx_max_abs_diff=built.onnx_max_abs_diff,
+        config=config.as_dict(),
+        parameters=count_parameters(built.result.model.net),
+        train_seconds=built.result.seconds,
+        loss_first_500=float(losses[:500].mean()),
+        loss_last_500=float(losses[-500:].mean()),
+        onnx_max_abs_diff=built.onnx_max_abs_diff,
     )
     return measure_file(entry, path, fig, evaluate=evaluate)
 
 
 def measure_file(entry: ZooEntry, path: Path, fig: dict[str, Any], *, evaluate: bool) -> dict[str, Any]:
     """Size, load times and (``evaluate``) quality of a built model, added to its figures ``fig``."""
-    fig.update(file_bytes=path.stat().st_size, load_seconds=load_seconds(path),
-               load_seconds_first=first_load_seconds(path))
+    fig.update(
+        file_bytes=path.stat().st_size, load_seconds=load_seconds(path), load_seconds_first=first_load_seconds(path)
+    )
     if evaluate:
         fig["quality"] = measure(entry, path)
     return fig
@@ -158,10 +185,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=[e.name for e in ZOO], help="rebuild only these models")
     parser.add_argument("--out", type=Path, default=ZOO_DIR, help="where to write (default: the zoo folder)")
     parser.add_argument("--no-eval", action="store_true", help="skip the quality figures")
-    parser.add_argument("--measure-only", action="store_true",
-                        help="re-measure the built models (sizes, load times, quality) without retraining")
-    parser.add_argument("--cards-only", action="store_true",
-                        help="only rewrite zoo.json and README.md (from figures.json)")
+    parser.add_argument(
+        "--measure-only",
+        action="store_true",
+        help="re-measure the built models (sizes, load times, quality) without retraining",
+    )
+    parser.add_argument(
+        "--cards-only", action="store_true", help="only rewrite zoo.json and README.md (from figures.json)"
+    )
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     out: Path = args.out
@@ -173,9 +204,12 @@ def main(argv: list[str] | None = None) -> int:
         if not args.measure_only:
             import torch
 
-            figures["environment"] = dict(torch=torch.__version__, python=platform.python_version(),
-                                          machine=platform.machine(),
-                                          processor=platform.processor() or "unknown")
+            figures["environment"] = dict(
+                torch=torch.__version__,
+                python=platform.python_version(),
+                machine=platform.machine(),
+                processor=platform.processor() or "unknown",
+            )
         for entry in ZOO:
             if args.only and entry.name not in args.only:
                 continue
@@ -187,8 +221,9 @@ def main(argv: list[str] | None = None) -> int:
                 measure_file(entry, path, figures["models"][entry.name], evaluate=not args.no_eval)
             else:
                 print(f"building {entry.name} …", file=sys.stderr, flush=True)
-                figures["models"][entry.name] = build_one(entry, out, evaluate=not args.no_eval,
-                                                          progress=not args.no_progress)
+                figures["models"][entry.name] = build_one(
+                    entry, out, evaluate=not args.no_eval, progress=not args.no_progress
+                )
             atomic_write(fig_path, json.dumps(figures, indent=1, sort_keys=True) + "\n")
         if not args.no_eval and (not args.only or "untrained_swd_moons" not in figures):
             figures["untrained_swd_moons"] = untrained_swd("moons")

@@ -15,7 +15,7 @@ DATA_TEXT = {
     "rings": "`make_dataset('rings')`: circles of radius 1 and 2 (equal density along each), jitter σ = 0.04",
     "spiral": "`make_dataset('spiral')`: a two-armed spiral out to radius 2, noise σ = 0.05",
     "digits": "scikit-learn's bundled 8×8 digits (`load_digits`, 1797 images, no download), 0..16 scaled to "
-              "[-1, 1], upsampled ×2 bilinearly to 16×16",
+    "[-1, 1], upsampled ×2 bilinearly to 16×16",
 }
 
 
@@ -23,12 +23,13 @@ def _arch_text(cfg: dict[str, Any]) -> str:
     a = cfg["arch"]
     if cfg["data"] == "digits":
         c0, c1 = a["channels"]
-        return (f"`SmallUNet`: space-to-depth ×{a['patch']} (16×16×1 → 8×8×4), ResBlocks (GroupNorm, SiLU, 3×3 "
-                f"convs, time embedding added) at 8×8 ({c0} ch), 4×4 ({c1} ch) and two at 2×2, skip connections, "
-                f"nearest upsampling, depth-to-space back to 16×16; sinusoidal time embedding → MLP ({4 * c0})")
+        return (
+            f"`SmallUNet`: space-to-depth ×{a['patch']} (16×16×1 → 8×8×4), ResBlocks (GroupNorm, SiLU, 3×3 "
+            f"convs, time embedding added) at 8×8 ({c0} ch), 4×4 ({c1} ch) and two at 2×2, skip connections, "
+            f"nearest upsampling, depth-to-space back to 16×16; sinusoidal time embedding → MLP ({4 * c0})"
+        )
     widths = "→".join(["2"] + [str(a["hidden"])] * a["depth"] + ["2"])
-    return (f"`TimeMLP` {widths}, SiLU; sinusoidal time embedding ({a['emb_dim']}) projected into every hidden "
-            "layer")
+    return f"`TimeMLP` {widths}, SiLU; sinusoidal time embedding ({a['emb_dim']}) projected into every hidden layer"
 
 
 def _schedule_text(cfg: dict[str, Any]) -> str:
@@ -47,23 +48,28 @@ def _quality_lines(name: str, f: dict[str, Any]) -> list[str]:
         return ["- Quality: not measured in this build."]
     if name == "digits":
         ref = q["classifier"]
-        lines = [f"- Judge: logistic regression on RBF (Nyström) features of the 16×16 digits; on held-out real "
-                 f"digits {100 * ref['held_out_accuracy']:.1f} % correct, "
-                 f"{100 * ref['held_out_confident_fraction']:.1f} % labelled with confidence ≥ 0.8; "
-                 f"uniform noise {100 * ref['noise_confident_fraction']:.0f} %, blank "
-                 f"images {100 * ref['blank_confident_fraction']:.0f} %."]
+        lines = [
+            f"- Judge: logistic regression on RBF (Nyström) features of the 16×16 digits; on held-out real "
+            f"digits {100 * ref['held_out_accuracy']:.1f} % correct, "
+            f"{100 * ref['held_out_confident_fraction']:.1f} % labelled with confidence ≥ 0.8; "
+            f"uniform noise {100 * ref['noise_confident_fraction']:.0f} %, blank "
+            f"images {100 * ref['blank_confident_fraction']:.0f} %."
+        ]
         for steps in (1000, 100):
             d = q[f"ddpm_{steps}"]
             lines.append(
                 f"- DDPM, {steps} steps, clip_sample, {sum(d['class_counts'])} samples: "
                 f"**{100 * d['confident_fraction']:.1f} %** labelled with confidence ≥ 0.8; "
                 f"confident per class {_fmt_counts(d['confident_class_counts'])} "
-                f"(sampling {d['seconds']:.0f} s)")
+                f"(sampling {d['seconds']:.0f} s)"
+            )
         return lines
     d = q["ddpm_1000"]
-    return [f"- Sliced Wasserstein SW₁, 5000 DDPM samples (1000 steps) vs 5000 fresh data points: "
-            f"**{d['model']:.4f}**; two independent data draws: {d['data_floor']:.4f}; N(0, I) samples: "
-            f"{d['gaussian']:.4f} (sampling {d['seconds']:.0f} s)"]
+    return [
+        f"- Sliced Wasserstein SW₁, 5000 DDPM samples (1000 steps) vs 5000 fresh data points: "
+        f"**{d['model']:.4f}**; two independent data draws: {d['data_floor']:.4f}; N(0, I) samples: "
+        f"{d['gaussian']:.4f} (sampling {d['seconds']:.0f} s)"
+    ]
 
 
 def _card(entry: Any, default: str, f: dict[str, Any] | None) -> list[str]:
@@ -85,8 +91,13 @@ def _card(entry: Any, default: str, f: dict[str, Any] | None) -> list[str]:
         *_quality_lines(entry.name, f),
         f"- File: `{entry.name}.onnx`, {f['file_bytes'] / 1e3:.0f} kB, opset 18, dynamic batch; ONNX Runtime vs "
         f"torch max abs diff {f['onnx_max_abs_diff']:.1e}; loads (session + contract check + probe) in "
-        f"{1e3 * f['load_seconds']:.0f} ms" + (f" ({1e3 * f['load_seconds_first']:.0f} ms the first time in a fresh "
-                                              "process)" if "load_seconds_first" in f else "") + ".",
+        f"{1e3 * f['load_seconds']:.0f} ms"
+        + (
+            f" ({1e3 * f['load_seconds_first']:.0f} ms the first time in a fresh process)"
+            if "load_seconds_first" in f
+            else ""
+        )
+        + ".",
         "",
     ]
     return lines
@@ -102,11 +113,18 @@ def render_readme(entries: Sequence[Any], default: str, figures: dict[str, Any])
         if f is None:
             continue
         q = (f.get("quality") or {}).get("ddpm_1000", {})
-        quality = (f"{100 * q['confident_fraction']:.0f} % confident" if e.data == "digits" and q else
-                   f"SW₁ {q['model']:.3f} (floor {q['data_floor']:.3f})" if q else "–")
-        rows.append(f"| `{e.name}` | {e.data} | `{f['config']['prediction_type']}` | {f['config']['schedule']} | "
-                    f"{f['parameters']:,} | {f['file_bytes'] / 1e3:.0f} kB | {f['train_seconds']:.0f} s | "
-                    f"{quality} | {1e3 * f['load_seconds']:.0f} ms |")
+        quality = (
+            f"{100 * q['confident_fraction']:.0f} % confident"
+            if e.data == "digits" and q
+            else f"SW₁ {q['model']:.3f} (floor {q['data_floor']:.3f})"
+            if q
+            else "–"
+        )
+        rows.append(
+            f"| `{e.name}` | {e.data} | `{f['config']['prediction_type']}` | {f['config']['schedule']} | "
+            f"{f['parameters']:,} | {f['file_bytes'] / 1e3:.0f} kB | {f['train_seconds']:.0f} s | "
+            f"{quality} | {1e3 * f['load_seconds']:.0f} ms |"
+        )
     untrained = figures.get("untrained_swd_moons")
     gauss = [m["quality"]["ddpm_1000"]["gaussian"] for n, m in models.items() if n != "digits" and m.get("quality")]
     first_loads = [m["load_seconds_first"] for m in models.values() if "load_seconds_first" in m]
@@ -131,16 +149,22 @@ def render_readme(entries: Sequence[Any], default: str, figures: dict[str, Any])
         "- 2D: 5000 samples drawn with the engine's DDPM sampler (`diffviz.core.sample`, the model's own",
         "  1000-step schedule, `fixed_small`) through ONNX Runtime, compared with 5000 fresh data points by the",
         "  sliced Wasserstein distance SW₁ (`diffviz.core.metrics.sliced_wasserstein`, 256 directions). The",
-        "  \"floor\" is the same distance between two independent data draws: a perfect model scores about that.",
+        '  "floor" is the same distance between two independent data draws: a perfect model scores about that.',
         f"  The tests require SW₁ ≤ {SWD_BOUND:g} from every bundled 2D model"
         + (f"; samples from N(0, I) score {min(gauss):.2f}–{max(gauss):.2f}" if gauss else "")
-        + (f" and an untrained network {untrained:.3g} (moons)" if untrained is not None else "") + ".",
+        + (f" and an untrained network {untrained:.3g} (moons)" if untrained is not None else "")
+        + ".",
         "- digits: 500 samples; a classifier fitted on the digits data labels them; the figure is the share",
         "  labelled with confidence ≥ 0.8 (the tests require ≥ 70 % and all ten classes, at 100 steps).",
         "- load: `diffviz.runtime.load_model` (ONNX Runtime session, contract check, one probe run); the table",
         "  gives the best of 3 in a warm process"
-        + (f", the first load in a fresh process took {1e3 * min(first_loads):.0f}–{1e3 * max(first_loads):.0f} ms"
-           " (onnxruntime already imported)" if first_loads else "") + ".",
+        + (
+            f", the first load in a fresh process took {1e3 * min(first_loads):.0f}–{1e3 * max(first_loads):.0f} ms"
+            " (onnxruntime already imported)"
+            if first_loads
+            else ""
+        )
+        + ".",
         "",
     ]
     for e in entries:

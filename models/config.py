@@ -79,8 +79,7 @@ class TrainConfig:
 def default_config(data: str, **overrides: Any) -> TrainConfig:
     """The recipe the zoo uses for ``data`` (image sets: smaller batch, fewer steps), with ``overrides``."""
     if data_layout(data) == "image":
-        base = TrainConfig(data, steps=6000, batch_size=128, lr=1e-3, warmup_steps=200, ema_decay=0.999,
-                           threads=2)
+        base = TrainConfig(data, steps=6000, batch_size=128, lr=1e-3, warmup_steps=200, ema_decay=0.999, threads=2)
     else:
         base = TrainConfig(data)
     given = {k: v for k, v in overrides.items() if v is not None}

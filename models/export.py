@@ -28,8 +28,13 @@ class ExportError(RuntimeError):
 
 
 def contract_metadata(
-    *, prediction_type: str, schedule: Schedule, data: str | None = None,
-    data_range: tuple[float, float] | None = None, clip_sample: bool = False, name: str | None = None,
+    *,
+    prediction_type: str,
+    schedule: Schedule,
+    data: str | None = None,
+    data_range: tuple[float, float] | None = None,
+    clip_sample: bool = False,
+    name: str | None = None,
     description: str | None = None,
 ) -> dict[str, str]:
     """The ``diffviz.*`` metadata of a model trained on a named ``schedule`` (``Schedule.from_name``)."""
@@ -83,14 +88,22 @@ def to_onnx(module: torch.nn.Module, example_x: torch.Tensor, metadata: Mapping[
     batch = torch.export.Dim("N", min=1, max=1 << 30)
     with _quiet_exporter(), torch.no_grad():
         program = torch.onnx.export(
-            module, (x, t), dynamo=True, opset_version=OPSET, input_names=["x", "t"], output_names=[OUTPUT_NAME],
-            dynamic_shapes={"x": {0: batch}, "t": {0: batch}}, optimize=True, verbose=False,
+            module,
+            (x, t),
+            dynamo=True,
+            opset_version=OPSET,
+            input_names=["x", "t"],
+            output_names=[OUTPUT_NAME],
+            dynamic_shapes={"x": {0: batch}, "t": {0: batch}},
+            optimize=True,
+            verbose=False,
         )
     if program is None:
         raise ExportError("torch.onnx.export returned no program")
     proto = program.model_proto
     if len(proto.graph.initializer) and any(
-            init.data_location == onnx.TensorProto.EXTERNAL for init in proto.graph.initializer):
+        init.data_location == onnx.TensorProto.EXTERNAL for init in proto.graph.initializer
+    ):
         raise ExportError("the exporter put weights in an external file; the contract needs one self-contained file")
     del proto.metadata_props[:]
     for key, value in metadata.items():
@@ -104,8 +117,13 @@ def to_onnx(module: torch.nn.Module, example_x: torch.Tensor, metadata: Mapping[
 
 
 def compare_with_torch(
-    module: torch.nn.Module, model_bytes: bytes, sample_shape: tuple[int, ...], num_train_timesteps: int, *,
-    batches: tuple[int, ...] = (1, 5, 64), seed: int = 0,
+    module: torch.nn.Module,
+    model_bytes: bytes,
+    sample_shape: tuple[int, ...],
+    num_train_timesteps: int,
+    *,
+    batches: tuple[int, ...] = (1, 5, 64),
+    seed: int = 0,
 ) -> float:
     """Largest |ONNX Runtime − torch| over random inputs x ~ N(0, I) and t ~ U{0..T−1}, at several batch sizes
     (which also proves the batch axis is dynamic)."""
@@ -129,7 +147,11 @@ def compare_with_torch(
 
 
 def checked_onnx_bytes(
-    module: torch.nn.Module, example_x: torch.Tensor, metadata: Mapping[str, str], *, atol: float = ATOL,
+    module: torch.nn.Module,
+    example_x: torch.Tensor,
+    metadata: Mapping[str, str],
+    *,
+    atol: float = ATOL,
     batches: tuple[int, ...] = (1, 5, 64),
 ) -> tuple[bytes, float]:
     """Export and check (``onnx.checker``, then ONNX Runtime vs torch max abs diff ≤ ``atol``); returns the
@@ -143,8 +165,13 @@ def checked_onnx_bytes(
 
 
 def export_onnx(
-    module: torch.nn.Module, path: str | os.PathLike[str], example_x: torch.Tensor, metadata: Mapping[str, str],
-    *, atol: float = ATOL, batches: tuple[int, ...] = (1, 5, 64),
+    module: torch.nn.Module,
+    path: str | os.PathLike[str],
+    example_x: torch.Tensor,
+    metadata: Mapping[str, str],
+    *,
+    atol: float = ATOL,
+    batches: tuple[int, ...] = (1, 5, 64),
 ) -> float:
     """:func:`checked_onnx_bytes`, then write ``path`` atomically; returns the measured max abs difference."""
     data, diff = checked_onnx_bytes(module, example_x, metadata, atol=atol, batches=batches)

@@ -39,7 +39,7 @@ class TimeMLP(nn.Module):
     hidden activation (one linear projection per layer)."""
 
     def __init__(
-        self, dim: int = 2, hidden: int = 128, depth: int = 3, emb_dim: int = 32, num_train_timesteps: int = 1000,
+        self, dim: int = 2, hidden: int = 128, depth: int = 3, emb_dim: int = 32, num_train_timesteps: int = 1000
     ) -> None:
         super().__init__()
         self.embed = SinusoidalEmbedding(emb_dim, num_train_timesteps)
@@ -83,7 +83,10 @@ class SmallUNet(nn.Module):
     """
 
     def __init__(
-        self, in_channels: int = 1, channels: tuple[int, int] = (32, 64), patch: int = 1,
+        self,
+        in_channels: int = 1,
+        channels: tuple[int, int] = (32, 64),
+        patch: int = 1,
         num_train_timesteps: int = 1000,
     ) -> None:
         super().__init__()
@@ -93,7 +96,7 @@ class SmallUNet(nn.Module):
         c_img = in_channels * patch * patch
         emb = 4 * c0
         self.embed = nn.Sequential(
-            SinusoidalEmbedding(c0, num_train_timesteps), nn.Linear(c0, emb), nn.SiLU(), nn.Linear(emb, emb),
+            SinusoidalEmbedding(c0, num_train_timesteps), nn.Linear(c0, emb), nn.SiLU(), nn.Linear(emb, emb)
         )
         self.inp = nn.Conv2d(c_img, c0, 3, padding=1)
         self.down0 = ResBlock(c0, c0, emb)

@@ -35,16 +35,26 @@ def loss_csv_path(model_path: str | os.PathLike[str]) -> Path:
 def loss_csv_text(result: TrainResult) -> str:
     buf = io.StringIO()
     steps = np.arange(1, len(result.losses) + 1)
-    np.savetxt(buf, np.column_stack([steps, result.losses, result.lrs]), fmt=["%d", "%.6g", "%.6g"],
-               delimiter=",", header="step,loss,lr", comments="")
+    np.savetxt(
+        buf,
+        np.column_stack([steps, result.losses, result.lrs]),
+        fmt=["%d", "%.6g", "%.6g"],
+        delimiter=",",
+        header="step,loss,lr",
+        comments="",
+    )
     return buf.getvalue()
 
 
 def config_metadata(config: TrainConfig, name: str | None = None, description: str | None = None) -> dict[str, str]:
     """Contract metadata for a model trained with ``config``; images get x̂_0 clipping to [-1, 1]."""
     return contract_metadata(
-        prediction_type=config.prediction_type, schedule=config.train_schedule(), data=config.data,
-        data_range=data_range(config.data), clip_sample=config.layout == "image", name=name,
+        prediction_type=config.prediction_type,
+        schedule=config.train_schedule(),
+        data=config.data,
+        data_range=data_range(config.data),
+        clip_sample=config.layout == "image",
+        name=name,
         description=description,
     )
 
@@ -55,8 +65,13 @@ def example_input(config: TrainConfig, n: int = 4) -> torch.Tensor:
 
 
 def train_and_export(
-    config: TrainConfig, out: str | os.PathLike[str], *, name: str | None = None, description: str | None = None,
-    progress: bool = False, loss_csv: bool = True,
+    config: TrainConfig,
+    out: str | os.PathLike[str],
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    progress: bool = False,
+    loss_csv: bool = True,
 ) -> BuiltModel:
     """Train, export ``out`` (ONNX, checked) and ``<stem>.loss.csv`` beside it (unless ``loss_csv`` is False);
     on any failure neither is written."""

@@ -29,8 +29,14 @@ DATA_SEEDS = (101, 202)  # fresh draws, distinct from the training pool (seed 0)
 
 
 def final_samples(
-    model: Denoiser, n: int, *, steps: int | None = None, seed: int = 0, chunk: int | None = None,
-    sampler: str = "ddpm", **options: Any,
+    model: Denoiser,
+    n: int,
+    *,
+    steps: int | None = None,
+    seed: int = 0,
+    chunk: int | None = None,
+    sampler: str = "ddpm",
+    **options: Any,
 ) -> np.ndarray:
     """x_0 of ``n`` reverse runs on the model's training schedule (sub-sampled to ``steps``, leading spacing),
     in chunks of ``chunk`` samples (chunk i uses seed ``seed + i``) to bound the memory of recorded runs."""
@@ -57,7 +63,7 @@ def swd_figures(samples: np.ndarray, data: str, n: int | None = None) -> SwdFigu
     fresh, other = (make_dataset(data, n, s) for s in DATA_SEEDS)
     gauss = np.random.default_rng(DATA_SEEDS[0] + 1).standard_normal((n, 2))
     return SwdFigures(
-        sliced_wasserstein(samples, fresh), sliced_wasserstein(other, fresh), sliced_wasserstein(gauss, fresh),
+        sliced_wasserstein(samples, fresh), sliced_wasserstein(other, fresh), sliced_wasserstein(gauss, fresh)
     )
 
 
@@ -93,7 +99,8 @@ def digits_figures(samples: np.ndarray, classifier=None) -> DigitsFigures:  # ty
     top, label = probs.max(axis=1), probs.argmax(axis=1)
     confident = top >= CONFIDENCE
     return DigitsFigures(
-        float(confident.mean()), tuple(np.bincount(label, minlength=10).tolist()),
+        float(confident.mean()),
+        tuple(np.bincount(label, minlength=10).tolist()),
         tuple(np.bincount(label[confident], minlength=10).tolist()),
     )
 

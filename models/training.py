@@ -60,13 +60,14 @@ def _check_finite(loss: float, model: torch.nn.Module, step: int, config: TrainC
     if not math.isfinite(loss):
         raise TrainingDiverged(
             f"training diverged: the loss became {loss} at step {step + 1} of {config.steps} "
-            f"(lr = {config.lr:g}); try a smaller --lr")
+            f"(lr = {config.lr:g}); try a smaller --lr"
+        )
     if step % 100 == 0 and not all(bool(torch.isfinite(p).all()) for p in model.parameters()):
         raise TrainingDiverged(f"training diverged: a weight became NaN/Inf at step {step + 1} (lr = {config.lr:g})")
 
 
 def train(
-    config: TrainConfig, *, progress: bool = False, on_step: Callable[[int, float], None] | None = None,
+    config: TrainConfig, *, progress: bool = False, on_step: Callable[[int, float], None] | None = None
 ) -> TrainResult:
     """Train a model for ``config``; deterministic for a given seed and thread count.
 
@@ -86,8 +87,9 @@ def train(
         model = build_model(config)
         ema = copy.deepcopy(model).requires_grad_(False)
         opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)
-        bar = tqdm(range(config.steps), disable=not progress, desc=f"train {config.data}", unit="step",
-                   dynamic_ncols=True)
+        bar = tqdm(
+            range(config.steps), disable=not progress, desc=f"train {config.data}", unit="step", dynamic_ncols=True
+        )
         smooth = None
         for step in bar:
             lr = lr_at(step, config)

@@ -23,8 +23,15 @@ def console_script(name: str) -> str:
     return str(script) if script.exists() else name
 
 
-@pytest.mark.parametrize("statement", ["import diffviz", "import diffviz.core", "import diffviz.zoo",
-                                       "import diffviz.cli; diffviz.cli.build_parser('sample')"])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "import diffviz",
+        "import diffviz.core",
+        "import diffviz.zoo",
+        "import diffviz.cli; diffviz.cli.build_parser('sample')",
+    ],
+)
 def test_importing_loads_no_qt_onnxruntime_or_torch(statement: str) -> None:
     code = f"{statement}\nimport sys\nprint(','.join(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()

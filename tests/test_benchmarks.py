@@ -12,13 +12,17 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("script, args, expect", [
-    ("bench_engine.py", ["--quick", "--sizes", "1000", "--threads", "1"], "ORT"),
-    ("bench_gui.py", ["--quick"], "slider → first frame"),
-])
+@pytest.mark.parametrize(
+    "script, args, expect",
+    [
+        ("bench_engine.py", ["--quick", "--sizes", "1000", "--threads", "1"], "ORT"),
+        ("bench_gui.py", ["--quick"], "slider → first frame"),
+    ],
+)
 def test_benchmark_runs_and_prints_its_figures(script: str, args: list[str], expect: str) -> None:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    result = subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True, text=True, env=env,
-                            timeout=600)
+    result = subprocess.run(
+        [sys.executable, str(BENCH / script), *args], capture_output=True, text=True, env=env, timeout=600
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert expect in result.stdout

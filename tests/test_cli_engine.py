@@ -17,11 +17,11 @@ from diffviz.core import Schedule, Trajectory, rerun, sample
 from diffviz.runtime import load_model
 from tests.helpers import onnx_models as om
 
-
 # A child inherits an ignored SIGINT (pytest started in the background or under nohup); this launcher restores the
 # default and then execs the command, so that Python in it turns a Ctrl-C into KeyboardInterrupt as in a terminal.
-DEFAULT_SIGINT = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
-                  "os.execv(sys.argv[1], sys.argv[1:])")
+DEFAULT_SIGINT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"
+)
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +39,17 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_info_on_a_valid_model(mlp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["info", str(mlp_path), "--n", "200"]) == 0
     out = capsys.readouterr().out
-    for text in ("cli-mlp", "valid", "epsilon", "linear T=50, β 0.0001→0.3", "(N, 2)", "index",
-                 "ExecutionProvider", "diffviz.num_train_timesteps = 50", "ms per call at N=200"):
+    for text in (
+        "cli-mlp",
+        "valid",
+        "epsilon",
+        "linear T=50, β 0.0001→0.3",
+        "(N, 2)",
+        "index",
+        "ExecutionProvider",
+        "diffviz.num_train_timesteps = 50",
+        "ms per call at N=200",
+    ):
         assert text in out, text
 
 
@@ -69,8 +78,24 @@ def test_info_on_a_text_file(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 # ---- sample -------------------------------------------------------------------------------------------------------
 def test_sample_writes_a_run_that_reruns_bit_for_bit(mlp_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "run.npz"
-    proc = cli("sample", str(mlp_path), "-o", str(out), "--n", "300", "--seed", "4", "--sampler", "ddim",
-               "--eta", "0.5", "--num-inference-steps", "20", "--spacing", "trailing")
+    proc = cli(
+        "sample",
+        str(mlp_path),
+        "-o",
+        str(out),
+        "--n",
+        "300",
+        "--seed",
+        "4",
+        "--sampler",
+        "ddim",
+        "--eta",
+        "0.5",
+        "--num-inference-steps",
+        "20",
+        "--spacing",
+        "trailing",
+    )
     assert proc.returncode == 0, proc.stderr
     assert "wrote" in proc.stdout and "20/20" in proc.stderr  # tqdm's bar went to stderr
     saved = Trajectory.load(out)
@@ -86,8 +111,22 @@ def test_sample_writes_a_run_that_reruns_bit_for_bit(mlp_path: Path, tmp_path: P
 
 def test_sample_schedule_options(mlp_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "cos.npz"
-    code = main(["sample", str(mlp_path), "-o", str(out), "--n", "20", "--schedule", "squaredcos_cap_v2",
-                 "--num-train-timesteps", "30", "--variance-type", "fixed_large"])
+    code = main(
+        [
+            "sample",
+            str(mlp_path),
+            "-o",
+            str(out),
+            "--n",
+            "20",
+            "--schedule",
+            "squaredcos_cap_v2",
+            "--num-train-timesteps",
+            "30",
+            "--variance-type",
+            "fixed_large",
+        ]
+    )
     assert code == 0
     run = Trajectory.load(out)
     want = Schedule.from_name("squaredcos_cap_v2", 30)
@@ -103,16 +142,20 @@ def test_sample_defaults_to_the_models_training_schedule(mlp_path: Path, tmp_pat
     np.testing.assert_array_equal(run.model_time, np.arange(49, -1, -1))
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--beta-start", "2"], ["beta_start = 2.0", "outside (0, 1)"]),
-    (["--beta-start", "0.1", "--beta-end", "0.01"], ["larger than beta_end"]),
-    (["--num-train-timesteps", "0"], ["num_steps", "≥ 1"]),
-    (["--num-inference-steps", "500"], ["num_inference_steps", "[1, 50]"]),
-    (["--sampler", "ddpm", "--eta", "1"], ["--eta does not apply to the ddpm sampler"]),
-    (["--n", "0"], ["--n must be ≥ 1"]),
-])
-def test_sample_refuses_bad_options(mlp_path: Path, tmp_path: Path, args: list[str], words: list[str],
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--beta-start", "2"], ["beta_start = 2.0", "outside (0, 1)"]),
+        (["--beta-start", "0.1", "--beta-end", "0.01"], ["larger than beta_end"]),
+        (["--num-train-timesteps", "0"], ["num_steps", "≥ 1"]),
+        (["--num-inference-steps", "500"], ["num_inference_steps", "[1, 50]"]),
+        (["--sampler", "ddpm", "--eta", "1"], ["--eta does not apply to the ddpm sampler"]),
+        (["--n", "0"], ["--n must be ≥ 1"]),
+    ],
+)
+def test_sample_refuses_bad_options(
+    mlp_path: Path, tmp_path: Path, args: list[str], words: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "run.npz"
     assert main(["sample", str(mlp_path), "-o", str(out), *args]) == 2
     err = capsys.readouterr().err
@@ -126,10 +169,14 @@ def test_unknown_sampler(mlp_path: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("where", ["missing folder", "folder", "under a file"])
-def test_unwritable_output_is_refused_before_sampling(where: str, tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    target = {"missing folder": tmp_path / "nope" / "run.npz", "folder": tmp_path,
-              "under a file": tmp_path / "file.txt" / "run.npz"}[where]
+def test_unwritable_output_is_refused_before_sampling(
+    where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = {
+        "missing folder": tmp_path / "nope" / "run.npz",
+        "folder": tmp_path,
+        "under a file": tmp_path / "file.txt" / "run.npz",
+    }[where]
     (tmp_path / "file.txt").write_text("x")
     # A model that would fail if it were ever loaded: the output check comes first.
     assert main(["sample", str(tmp_path / "absent.onnx"), "-o", str(target)]) == 2
@@ -146,8 +193,19 @@ def test_sample_bad_model(tmp_path: Path) -> None:
 @pytest.mark.skipif(os.name != "posix", reason="SIGINT delivery")
 def test_ctrl_c_leaves_no_file(tmp_path: Path) -> None:
     out = tmp_path / "run.npz"
-    command = [sys.executable, "-m", "diffviz", "sample", "analytic:8gaussians", "-o", str(out), "--n", "20000",
-               "--num-train-timesteps", "1000"]
+    command = [
+        sys.executable,
+        "-m",
+        "diffviz",
+        "sample",
+        "analytic:8gaussians",
+        "-o",
+        str(out),
+        "--n",
+        "20000",
+        "--num-train-timesteps",
+        "1000",
+    ]
     proc = subprocess.Popen([sys.executable, "-c", DEFAULT_SIGINT, *command], stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     seen = ""
@@ -173,11 +231,42 @@ def test_sample_says_when_a_new_T_leaves_the_schedule_short_of_pure_noise(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "r.npz"
-    assert main(["sample", "analytic:8gaussians", "-o", str(out), "--n", "5", "--num-train-timesteps", "100",
-                 "--sampler", "ddim"]) == 0
+    assert (
+        main(
+            [
+                "sample",
+                "analytic:8gaussians",
+                "-o",
+                str(out),
+                "--n",
+                "5",
+                "--num-train-timesteps",
+                "100",
+                "--sampler",
+                "ddim",
+            ]
+        )
+        == 0
+    )
     assert "far from pure noise" in capsys.readouterr().err
-    assert main(["sample", "analytic:8gaussians", "-o", str(out), "--n", "5", "--num-train-timesteps", "100", "--rescale",
-                 "--sampler", "ddim"]) == 0
+    assert (
+        main(
+            [
+                "sample",
+                "analytic:8gaussians",
+                "-o",
+                str(out),
+                "--n",
+                "5",
+                "--num-train-timesteps",
+                "100",
+                "--rescale",
+                "--sampler",
+                "ddim",
+            ]
+        )
+        == 0
+    )
     assert "far from pure noise" not in capsys.readouterr().err
     run = Trajectory.load(out)
     # rescaled: β endpoints × 1000/T, so the run still starts near pure noise

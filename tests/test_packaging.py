@@ -14,8 +14,11 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def wheel_names(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(out)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q", "-w", str(out)],
+        check=True,
+        capture_output=True,
+    )
     (whl,) = out.glob("diffviz-*.whl")
     with zipfile.ZipFile(whl) as z:
         return set(z.namelist())
@@ -38,6 +41,9 @@ def test_wheel_holds_the_bundled_models_and_their_cards(wheel_names: set[str]) -
 
 @pytest.mark.slow
 def test_wheel_holds_the_assets(wheel_names: set[str]) -> None:
-    assets = {f"diffviz/assets/{p.relative_to(ROOT / 'assets').as_posix()}" for p in (ROOT / "assets").rglob("*")
-              if p.is_file() and "__pycache__" not in p.parts}
+    assets = {
+        f"diffviz/assets/{p.relative_to(ROOT / 'assets').as_posix()}"
+        for p in (ROOT / "assets").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
     assert assets and assets - wheel_names == set()

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from diffviz.core import Denoiser
 
-HELP = ("Check a model against the diffviz contract (docs/model-format.md) and print its metadata, training "
-        "schedule, the execution provider that runs it and a probe timing. Exit code 2 if it is not valid.")
+HELP = (
+    "Check a model against the diffviz contract (docs/model-format.md) and print its metadata, training "
+    "schedule, the execution provider that runs it and a probe timing. Exit code 2 if it is not valid."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

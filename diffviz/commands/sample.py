@@ -9,8 +9,10 @@ from typing import Any
 
 from diffviz.core import SAMPLERS, SCHEDULE_NAMES, Denoiser, Option, OptionError, Schedule  # numpy only
 
-HELP = ("Sample from a model without the window and save the whole trajectory (.npz). The sampling schedule "
-        "defaults to the model's training schedule.")
+HELP = (
+    "Sample from a model without the window and save the whole trajectory (.npz). The sampling schedule "
+    "defaults to the model's training schedule."
+)
 
 
 def declared_options() -> dict[str, Option]:
@@ -37,17 +39,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--schedule", choices=SCHEDULE_NAMES, help="β schedule by diffusers' name")
     group.add_argument("--beta-start", type=float, help="first β (linear, scaled_linear, sigmoid)")
     group.add_argument("--beta-end", type=float, help="last β (linear, scaled_linear, sigmoid)")
-    group.add_argument("--num-train-timesteps", type=int, metavar="T",
-                       help="length T of the schedule (see --rescale and --num-inference-steps)")
-    group.add_argument("--rescale", action="store_true",
-                       help="scale linear β endpoints by 1000/T so a new T keeps the total noise (improved-diffusion)")
+    group.add_argument(
+        "--num-train-timesteps",
+        type=int,
+        metavar="T",
+        help="length T of the schedule (see --rescale and --num-inference-steps)",
+    )
+    group.add_argument(
+        "--rescale",
+        action="store_true",
+        help="scale linear β endpoints by 1000/T so a new T keeps the total noise (improved-diffusion)",
+    )
     group.add_argument("--num-inference-steps", type=int, help="sampling steps: a subset of this many of the T steps")
-    group.add_argument("--timestep-spacing", "--spacing", dest="spacing", default="leading",
-                       choices=("leading", "trailing", "linspace"),
-                       help="how the subset is spaced (diffusers' timestep_spacing; default leading)")
+    group.add_argument(
+        "--timestep-spacing",
+        "--spacing",
+        dest="spacing",
+        default="leading",
+        choices=("leading", "trailing", "linspace"),
+        help="how the subset is spaced (diffusers' timestep_spacing; default leading)",
+    )
     add_option_flags(parser.add_argument_group("sampler options (each applies to the samplers named)"))
-    parser.add_argument("--n", "--num-particles", dest="n", type=int, default=1000,
-                        help="number of particles (default 1000)")
+    parser.add_argument(
+        "--n", "--num-particles", dest="n", type=int, default=1000, help="number of particles (default 1000)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
 
 
@@ -71,8 +86,9 @@ def add_option_flags(group: argparse._ArgumentGroup) -> None:
 def build_schedule(args: argparse.Namespace, model: Denoiser) -> Schedule:
     """The sampling schedule: the model's training schedule, with any option given on the command line changed."""
     base = model.train_schedule
-    config: dict[str, Any] = dict(base.config) if base is not None else dict(
-        name="linear", num_steps=1000, beta_start=1e-4, beta_end=0.02)
+    config: dict[str, Any] = (
+        dict(base.config) if base is not None else dict(name="linear", num_steps=1000, beta_start=1e-4, beta_end=0.02)
+    )
     if args.schedule is not None and args.schedule != config.get("name"):
         config = dict(name=args.schedule, num_steps=config.get("num_steps", 1000))
     if args.num_train_timesteps is not None:
@@ -82,8 +98,12 @@ def build_schedule(args: argparse.Namespace, model: Denoiser) -> Schedule:
     if args.beta_end is not None:
         config["beta_end"] = args.beta_end
     schedule = Schedule.from_name(
-        config["name"], config["num_steps"], config.get("beta_start", 1e-4), config.get("beta_end", 0.02),
-        cosine_s=config.get("cosine_s", 0.008), rescale=args.rescale or config.get("rescale", False),
+        config["name"],
+        config["num_steps"],
+        config.get("beta_start", 1e-4),
+        config.get("beta_end", 0.02),
+        cosine_s=config.get("cosine_s", 0.008),
+        rescale=args.rescale or config.get("rescale", False),
     )
     if args.num_inference_steps is not None:
         schedule = schedule.subsample(args.num_inference_steps, args.spacing)
@@ -109,7 +129,8 @@ def sampler_options(args: argparse.Namespace, model: Denoiser) -> dict[str, Any]
         try:
             given[key] = allowed[key].check(value, args.sampler)
         except OptionError:
-            raise UsageError(f"{allowed[key].flag} {value} is invalid: expected {allowed[key].describe_range()}")
+            flag, want = allowed[key].flag, allowed[key].describe_range()
+            raise UsageError(f"{flag} {value} is invalid: expected {want}") from None
     return given
 
 
@@ -136,22 +157,30 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc))
 
     if schedule.alpha_bars[-1] > TERMINAL_ALPHA_BAR:
-        print(f"diffviz sample: note: this schedule ends at ᾱ_T = {schedule.alpha_bars[-1]:.3g}, far from pure noise, "
-              "yet x_T is drawn from N(0, I); to take fewer steps of the model's own schedule use "
-              "--num-inference-steps, or keep the total noise with --rescale", file=sys.stderr)
+        print(
+            f"diffviz sample: note: this schedule ends at ᾱ_T = {schedule.alpha_bars[-1]:.3g}, far from pure noise, "
+            "yet x_T is drawn from N(0, I); to take fewer steps of the model's own schedule use "
+            "--num-inference-steps, or keep the total noise with --rescale",
+            file=sys.stderr,
+        )
     with tqdm(total=schedule.num_steps, desc=f"{args.sampler} {model.name}", unit="step", file=sys.stderr) as bar:
         try:
-            trajectory = sample(model, schedule, args.sampler, n=args.n, seed=args.seed,
-                                callback=lambda tr, k: bar.update(1), **options)
+            trajectory = sample(
+                model, schedule, args.sampler, n=args.n, seed=args.seed, callback=lambda tr, k: bar.update(1), **options
+            )
         except (ModelOutputError, ValueError) as exc:
             return fail(str(exc))
     try:
         trajectory.save(output)
     except OSError as exc:
         return fail(f"cannot write {output}: {exc.strerror or exc}")
-    print(f"wrote {output}: {trajectory.num_steps} steps × {trajectory.num_particles} particles, {args.sampler} on "
-          f"{schedule.describe()}, model {model.name}")
+    print(
+        f"wrote {output}: {trajectory.num_steps} steps × {trajectory.num_particles} particles, {args.sampler} on "
+        f"{schedule.describe()}, model {model.name}"
+    )
     if trajectory.clamped.any():
-        print(f"{int(trajectory.clamped.sum())} of {trajectory.num_steps} steps lie outside the model's trained noise "
-              "range: the model was queried at the nearest trained level (flagged in the run's 'clamped')")
+        print(
+            f"{int(trajectory.clamped.sum())} of {trajectory.num_steps} steps lie outside the model's trained noise "
+            "range: the model was queried at the nearest trained level (flagged in the run's 'clamped')"
+        )
     return 0

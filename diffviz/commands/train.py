@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-HELP = ("Train a diffusion model (ε, score, x_0 or v prediction) on a 2D toy data set or on scikit-learn's digits "
-        "and export it to ONNX under the diffviz model contract, with its loss curve beside it "
-        "(<model>.loss.csv). Needs the train extra (torch). Exit code 2 on bad input or a diverging run.")
-INSTALL_HINT = ('install the train extra: pip install torch==2.13.0 -e ".[train]" (from a clone of diffviz) '
-                'or pip install "diffviz[train]"')
+HELP = (
+    "Train a diffusion model (ε, score, x_0 or v prediction) on a 2D toy data set or on scikit-learn's digits "
+    "and export it to ONNX under the diffviz model contract, with its loss curve beside it "
+    "(<model>.loss.csv). Needs the train extra (torch). Exit code 2 on bad input or a diverging run."
+)
+INSTALL_HINT = (
+    'install the train extra: pip install torch==2.13.0 -e ".[train]" (from a clone of diffviz) '
+    'or pip install "diffviz[train]"'
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,8 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, help="the ONNX file to write (e.g. model.onnx)")
     parser.add_argument("--steps", type=int, help="training steps (default: 20000 for 2D sets, 6000 for digits)")
     parser.add_argument("--schedule", default="linear", choices=SCHEDULE_NAMES, help="β schedule (default linear)")
-    parser.add_argument("--prediction-type", default="epsilon", choices=PREDICTION_TYPES,
-                        help="what the model predicts (default epsilon)")
+    parser.add_argument(
+        "--prediction-type",
+        default="epsilon",
+        choices=PREDICTION_TYPES,
+        help="what the model predicts (default epsilon)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same model")
     parser.add_argument("--beta-start", type=float, default=1e-4, help="first β (default 1e-4)")
     parser.add_argument("--beta-end", type=float, default=0.02, help="last β (default 0.02)")
@@ -60,9 +68,17 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"training needs {exc.name or 'torch'}, which is not installed; {INSTALL_HINT}")
     try:
         config = default_config(
-            args.dataset, steps=args.steps, batch_size=args.batch_size, lr=args.lr, threads=args.threads,
-            prediction_type=args.prediction_type, schedule=args.schedule, seed=args.seed,
-            beta_start=args.beta_start, beta_end=args.beta_end, num_train_timesteps=args.num_train_timesteps,
+            args.dataset,
+            steps=args.steps,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            threads=args.threads,
+            prediction_type=args.prediction_type,
+            schedule=args.schedule,
+            seed=args.seed,
+            beta_start=args.beta_start,
+            beta_end=args.beta_end,
+            num_train_timesteps=args.num_train_timesteps,
         )
     except (ConfigError, ScheduleError) as exc:
         return _fail(str(exc))
@@ -73,9 +89,11 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _fail(f"cannot write {out}: {exc.strerror or exc}")
     r = built.result
-    tail = r.losses[-min(len(r.losses), 500):].mean()
-    print(f"wrote {built.path} ({config.prediction_type}, {config.train_schedule().describe()}, "
-          f"{config.steps} steps in {r.seconds:.1f} s, final loss {tail:.4f}, "
-          f"ONNX vs torch max abs diff {built.onnx_max_abs_diff:.2g})")
+    tail = r.losses[-min(len(r.losses), 500) :].mean()
+    print(
+        f"wrote {built.path} ({config.prediction_type}, {config.train_schedule().describe()}, "
+        f"{config.steps} steps in {r.seconds:.1f} s, final loss {tail:.4f}, "
+        f"ONNX vs torch max abs diff {built.onnx_max_abs_diff:.2g})"
+    )
     print(f"wrote {built.loss_csv} (loss curve)")
     return 0

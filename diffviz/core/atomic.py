@@ -51,8 +51,10 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     if not target.parent.is_dir():
         raise FileNotFoundError(f"cannot write {target}: folder {target.parent} does not exist")
     if os.path.lexists(target) and not stat.S_ISREG(os.lstat(target).st_mode):
-        raise OutputPathError(f"cannot write {target}: it exists and is not a regular file (a link, a device or a "
-                              "pipe); it is left as it is")
+        raise OutputPathError(
+            f"cannot write {target}: it exists and is not a regular file (a link, a device or a "
+            "pipe); it is left as it is"
+        )
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
     os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:

@@ -118,20 +118,44 @@ class ModelCard:
 
     @classmethod
     def create(
-        cls, *, name: str, prediction_type: str, data_shape: Iterable[int], train_schedule: Schedule | None = None,
-        time_input: str | None = None, data: str | None = None, data_range: tuple[float, float] | None = None,
-        clip_sample: bool = False, provider: str = ANALYTIC_PROVIDER, sha256: str | None = None,
-        path: str | None = None, description: str = "", batch_size: int | None = None, notices: Iterable[str] = (),
+        cls,
+        *,
+        name: str,
+        prediction_type: str,
+        data_shape: Iterable[int],
+        train_schedule: Schedule | None = None,
+        time_input: str | None = None,
+        data: str | None = None,
+        data_range: tuple[float, float] | None = None,
+        clip_sample: bool = False,
+        provider: str = ANALYTIC_PROVIDER,
+        sha256: str | None = None,
+        path: str | None = None,
+        description: str = "",
+        batch_size: int | None = None,
+        notices: Iterable[str] = (),
         metadata: Mapping[str, str] | None = None,
     ) -> ModelCard:
         """A card with ``trained_alpha_bar`` taken from ``train_schedule`` and ``clip_sample_range`` from
         ``data_range``."""
         return cls(
-            name=name, prediction_type=prediction_type, data_shape=tuple(data_shape), train_schedule=train_schedule,
-            trained_alpha_bar=alpha_bar_range(train_schedule), time_input=time_input, data=data,
-            data_range=data_range, clip_sample=bool(clip_sample), clip_sample_range=clip_range(data_range),
-            provider=provider, sha256=sha256, path=path, description=description, batch_size=batch_size,
-            notices=tuple(notices), metadata=metadata,
+            name=name,
+            prediction_type=prediction_type,
+            data_shape=tuple(data_shape),
+            train_schedule=train_schedule,
+            trained_alpha_bar=alpha_bar_range(train_schedule),
+            time_input=time_input,
+            data=data,
+            data_range=data_range,
+            clip_sample=bool(clip_sample),
+            clip_sample_range=clip_range(data_range),
+            provider=provider,
+            sha256=sha256,
+            path=path,
+            description=description,
+            batch_size=batch_size,
+            notices=tuple(notices),
+            metadata=metadata,
         )
 
     @property

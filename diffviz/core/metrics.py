@@ -30,7 +30,7 @@ def wasserstein_1d_sorted(sa: np.ndarray, sb: np.ndarray, p: float) -> np.ndarra
 
 
 def sliced_wasserstein(
-    a: np.ndarray, b: np.ndarray, *, n_projections: int = 256, p: float = 1.0, seed: int = 0,
+    a: np.ndarray, b: np.ndarray, *, n_projections: int = 256, p: float = 1.0, seed: int = 0
 ) -> float:
     """Sliced Wasserstein distance SW_p(a, b) = (E_θ W_p^p(θ·a, θ·b))^{1/p} (Bonneel et al. 2015).
 

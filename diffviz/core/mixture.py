@@ -148,8 +148,11 @@ class GaussianMixture:
     def card(self) -> ModelCard:
         """An analytic model's card: no file, no metadata, model time ᾱ (``time_input`` None), run by numpy."""
         return ModelCard.create(
-            name=self.name, prediction_type=self.prediction_type, data_shape=self.data_shape,
-            train_schedule=self.train_schedule, provider=ANALYTIC_PROVIDER,
+            name=self.name,
+            prediction_type=self.prediction_type,
+            data_shape=self.data_shape,
+            train_schedule=self.train_schedule,
+            provider=ANALYTIC_PROVIDER,
         )
 
     def model_time(self, alpha_bar: float) -> tuple[float, bool]:

@@ -82,19 +82,44 @@ class Option:
         return number
 
 
-VARIANCE_TYPE = Option("variance_type", str, "fixed_small", "Variance",
-                       "σ_t² = β̃_t (fixed_small) or β_t (fixed_large)", choices=("fixed_small", "fixed_large"))
+VARIANCE_TYPE = Option(
+    "variance_type",
+    str,
+    "fixed_small",
+    "Variance",
+    "σ_t² = β̃_t (fixed_small) or β_t (fixed_large)",
+    choices=("fixed_small", "fixed_large"),
+)
 CLIP_SAMPLE = Option("clip_sample", bool, False, "Clip x̂_0", "clip x̂_0 to ±clip_sample_range before the update")
-CLIP_SAMPLE_RANGE = Option("clip_sample_range", float, 1.0, "Clip range",
-                           "x̂_0 is clipped to [−r, r] (the model's data range)", low=0.0, low_open=True)
+CLIP_SAMPLE_RANGE = Option(
+    "clip_sample_range",
+    float,
+    1.0,
+    "Clip range",
+    "x̂_0 is clipped to [−r, r] (the model's data range)",
+    low=0.0,
+    low_open=True,
+)
 ETA = Option("eta", float, 0.0, "η", "η = 0: deterministic DDIM; η = 1: DDPM's noise", low=0.0, high=1.0)
-USE_CLIPPED_MODEL_OUTPUT = Option("use_clipped_model_output", bool, False, "ε̂ from clipped x̂_0",
-                                  "with clip_sample, recompute ε̂ from the clipped x̂_0 (diffusers' option)")
-TARGET_SNR = Option("target_snr", float, 0.16, "Corrector r",
-                    "target signal-to-noise ratio r of the Langevin corrector (Song et al. 2021); 0: no correction",
-                    low=0.0, high=2.0)
-CORRECTOR_STEPS = Option("corrector_steps", int, 1, "Corrector steps",
-                         "Langevin corrector steps after each predictor step", low=0, high=20)
+USE_CLIPPED_MODEL_OUTPUT = Option(
+    "use_clipped_model_output",
+    bool,
+    False,
+    "ε̂ from clipped x̂_0",
+    "with clip_sample, recompute ε̂ from the clipped x̂_0 (diffusers' option)",
+)
+TARGET_SNR = Option(
+    "target_snr",
+    float,
+    0.16,
+    "Corrector r",
+    "target signal-to-noise ratio r of the Langevin corrector (Song et al. 2021); 0: no correction",
+    low=0.0,
+    high=2.0,
+)
+CORRECTOR_STEPS = Option(
+    "corrector_steps", int, 1, "Corrector steps", "Langevin corrector steps after each predictor step", low=0, high=20
+)
 
 
 def defaults(options: tuple[Option, ...]) -> dict[str, OptionValue]:

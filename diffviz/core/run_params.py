@@ -63,12 +63,20 @@ class RunParams:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(
-            format_version=RUN_FORMAT_VERSION, sampler=self.sampler, options=dict(self.options), seed=self.seed,
-            n=self.n, schedule=dict(self.schedule_config), schedule_betas=np.asarray(self.schedule_betas).tolist(),
+            format_version=RUN_FORMAT_VERSION,
+            sampler=self.sampler,
+            options=dict(self.options),
+            seed=self.seed,
+            n=self.n,
+            schedule=dict(self.schedule_config),
+            schedule_betas=np.asarray(self.schedule_betas).tolist(),
             schedule_timesteps=np.asarray(self.schedule_timesteps).tolist(),
             model={k: v for k, v in vars(self.model).items() if v is not None},
-            x_T_injected=self.x_T_injected, noise_injected=self.noise_injected, field_grid=self.field_grid,
-            field_extent=list(self.field_extent) if self.field_extent is not None else None, extra=dict(self.extra),
+            x_T_injected=self.x_T_injected,
+            noise_injected=self.noise_injected,
+            field_grid=self.field_grid,
+            field_extent=list(self.field_extent) if self.field_extent is not None else None,
+            extra=dict(self.extra),
         )
 
     @classmethod
@@ -80,8 +88,10 @@ class RunParams:
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
             raise RunParamsError(f"format_version = {version!r} is not a version number")
         if version > RUN_FORMAT_VERSION:
-            raise RunParamsError(f"it was written by a newer diffviz (run format {version}; this one reads up to "
-                                 f"{RUN_FORMAT_VERSION}): update diffviz to open it")
+            raise RunParamsError(
+                f"it was written by a newer diffviz (run format {version}; this one reads up to "
+                f"{RUN_FORMAT_VERSION}): update diffviz to open it"
+            )
         if version == 1:
             data = _migrate_v1(data)
         return _read(data)
@@ -102,8 +112,9 @@ def _want(data: dict[str, Any], key: str, kind: type | tuple[type, ...], what: s
     if key not in data:
         raise RunParamsError(f"its parameters lack {key!r}")
     value = data[key]
-    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple)
-                                                                                 else (kind,))):
+    if not isinstance(value, kind) or (
+        isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,))
+    ):
         raise RunParamsError(f"{key} = {_short(value)} is not {what}")
     return value
 
@@ -140,14 +151,26 @@ def _read(data: dict[str, Any]) -> RunParams:
     if grid is not None and (not isinstance(grid, int) or isinstance(grid, bool) or not 1 <= grid <= 256):
         raise RunParamsError(f"field_grid = {_short(grid)} is not an integer in [1, 256]")
     if extent is not None:
-        if (not isinstance(extent, list) or len(extent) != 4
-                or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in extent)):
+        if (
+            not isinstance(extent, list)
+            or len(extent) != 4
+            or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in extent)
+        ):
             raise RunParamsError(f"field_extent = {_short(extent)} is not four finite numbers")
         extent = tuple(float(v) for v in extent)
     extra = data.get("extra") or {}
     return RunParams(
-        sampler=sampler, options=options, seed=seed, n=n, schedule_config=config, schedule_betas=betas,
-        schedule_timesteps=timesteps, model=ModelIdentity(name, ptype, sha if isinstance(sha, str) else None),
-        x_T_injected=bool(data.get("x_T_injected", False)), noise_injected=bool(data.get("noise_injected", False)),
-        field_grid=grid, field_extent=extent, extra=extra if isinstance(extra, dict) else {},
+        sampler=sampler,
+        options=options,
+        seed=seed,
+        n=n,
+        schedule_config=config,
+        schedule_betas=betas,
+        schedule_timesteps=timesteps,
+        model=ModelIdentity(name, ptype, sha if isinstance(sha, str) else None),
+        x_T_injected=bool(data.get("x_T_injected", False)),
+        noise_injected=bool(data.get("noise_injected", False)),
+        field_grid=grid,
+        field_extent=extent,
+        extra=extra if isinstance(extra, dict) else {},
     )

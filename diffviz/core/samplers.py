@@ -78,8 +78,15 @@ def _is_last(plan: Plan, k: int) -> bool:
 
 
 def ddpm_step(
-    predict: Predict, x: np.ndarray, plan: Plan, noise: Noise, k: int, *,
-    variance_type: VarianceType = "fixed_small", clip_sample: bool = False, clip_sample_range: float = 1.0,
+    predict: Predict,
+    x: np.ndarray,
+    plan: Plan,
+    noise: Noise,
+    k: int,
+    *,
+    variance_type: VarianceType = "fixed_small",
+    clip_sample: bool = False,
+    clip_sample_range: float = 1.0,
 ) -> Step:
     """One DDPM ancestral step x_t → x_{t−1} (seed eq. 6); no noise on the last step."""
     a_t, a_prev = plan.alpha_bar[k], plan.alpha_bar_prev[k]
@@ -97,20 +104,40 @@ def ddpm_step(
 
 
 def ddpm(
-    predict: Predict, x: np.ndarray, plan: Plan, noise: Noise, *,
-    variance_type: VarianceType = "fixed_small", clip_sample: bool = False, clip_sample_range: float = 1.0,
+    predict: Predict,
+    x: np.ndarray,
+    plan: Plan,
+    noise: Noise,
+    *,
+    variance_type: VarianceType = "fixed_small",
+    clip_sample: bool = False,
+    clip_sample_range: float = 1.0,
 ) -> Iterator[Step]:
     """DDPM ancestral sampling, with diffusers' ``variance_type`` and ``clip_sample``."""
     for k in range(plan.num_steps):
-        step = ddpm_step(predict, x, plan, noise, k, variance_type=variance_type, clip_sample=clip_sample,
-                         clip_sample_range=clip_sample_range)
+        step = ddpm_step(
+            predict,
+            x,
+            plan,
+            noise,
+            k,
+            variance_type=variance_type,
+            clip_sample=clip_sample,
+            clip_sample_range=clip_sample_range,
+        )
         x = step.x
         yield step
 
 
 def ddim(
-    predict: Predict, x: np.ndarray, plan: Plan, noise: Noise, *,
-    eta: float = 0.0, clip_sample: bool = False, clip_sample_range: float = 1.0,
+    predict: Predict,
+    x: np.ndarray,
+    plan: Plan,
+    noise: Noise,
+    *,
+    eta: float = 0.0,
+    clip_sample: bool = False,
+    clip_sample_range: float = 1.0,
     use_clipped_model_output: bool = False,
 ) -> Iterator[Step]:
     """DDIM(η): x_{t−1} = √ᾱ_{t−1} x̂_0 + √(1 − ᾱ_{t−1} − σ_t²) ε̂ + σ_t z."""
@@ -166,8 +193,14 @@ def _mean_norm(v: np.ndarray) -> float:
 
 
 def predictor_corrector(
-    predict: Predict, x: np.ndarray, plan: Plan, noise: Noise, *,
-    target_snr: float = 0.16, corrector_steps: int = 1, variance_type: VarianceType = "fixed_small",
+    predict: Predict,
+    x: np.ndarray,
+    plan: Plan,
+    noise: Noise,
+    *,
+    target_snr: float = 0.16,
+    corrector_steps: int = 1,
+    variance_type: VarianceType = "fixed_small",
 ) -> Iterator[Step]:
     """DDPM predictor, then Langevin corrector x ← x + γ s + √(2γ) z, γ = 2 α (r ‖z‖/‖s‖)² (Song et al. 2021).
 
@@ -207,9 +240,12 @@ SAMPLERS: dict[str, SamplerSpec] = {
     "ddim": SamplerSpec(ddim, "DDIM (η)", (opt.ETA, *_CLIP, opt.USE_CLIPPED_MODEL_OUTPUT), lambda o: 1),
     "euler": SamplerSpec(ode_euler, "Probability-flow ODE (Euler)", (), lambda o: 0),
     "heun": SamplerSpec(ode_heun, "Probability-flow ODE (Heun)", (), lambda o: 0),
-    "pc": SamplerSpec(predictor_corrector, "Predictor–corrector",
-                      (opt.TARGET_SNR, opt.CORRECTOR_STEPS, opt.VARIANCE_TYPE),
-                      lambda o: 1 + int(o.get("corrector_steps", opt.CORRECTOR_STEPS.default))),
+    "pc": SamplerSpec(
+        predictor_corrector,
+        "Predictor–corrector",
+        (opt.TARGET_SNR, opt.CORRECTOR_STEPS, opt.VARIANCE_TYPE),
+        lambda o: 1 + int(o.get("corrector_steps", opt.CORRECTOR_STEPS.default)),
+    ),
 }
 
 

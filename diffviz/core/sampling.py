@@ -74,9 +74,17 @@ class SamplingRun:
     """
 
     def __init__(
-        self, model: Denoiser, schedule: Schedule, sampler: str = "ddpm", *, n: int = 1000, seed: int = 0,
-        x_T: np.ndarray | None = None, noise: np.ndarray | None = None,
-        field_grid: int | None = None, field_extent: tuple[float, float, float, float] = DEFAULT_FIELD_EXTENT,
+        self,
+        model: Denoiser,
+        schedule: Schedule,
+        sampler: str = "ddpm",
+        *,
+        n: int = 1000,
+        seed: int = 0,
+        x_T: np.ndarray | None = None,
+        noise: np.ndarray | None = None,
+        field_grid: int | None = None,
+        field_extent: tuple[float, float, float, float] = DEFAULT_FIELD_EXTENT,
         **options: Any,
     ) -> None:
         spec = get_sampler(sampler)
@@ -102,18 +110,25 @@ class SamplingRun:
             noise = np.asarray(noise, dtype=np.float32)
             want = (K, *x_T.shape) if draws == 1 else (K, draws, *x_T.shape)
             if draws == 0 or noise.shape != want:
-                raise ValueError(f"sampler {sampler!r} takes noise of shape {want if draws else 'none'}, "
-                                 f"got {noise.shape}")
+                raise ValueError(
+                    f"sampler {sampler!r} takes noise of shape {want if draws else 'none'}, got {noise.shape}"
+                )
         self._noise = _Noise(rng, x_T.shape, noise, draws)
         if field_grid is None and shape == (2,):
             field_grid = DEFAULT_FIELD_GRID
         points = field_grid_points(field_grid, field_extent) if field_grid and shape == (2,) else None
         ident = model_identity(model)
         params = RunParams(
-            sampler=sampler, options=options, seed=seed, n=n, schedule_config=dict(schedule.config),
-            schedule_betas=schedule.betas.copy(), schedule_timesteps=schedule.timesteps.copy(),
+            sampler=sampler,
+            options=options,
+            seed=seed,
+            n=n,
+            schedule_config=dict(schedule.config),
+            schedule_betas=schedule.betas.copy(),
+            schedule_timesteps=schedule.timesteps.copy(),
             model=ModelIdentity(str(ident["name"]), str(ident["prediction_type"]), ident.get("sha256")),
-            x_T_injected=x_T_injected, noise_injected=noise is not None,
+            x_T_injected=x_T_injected,
+            noise_injected=noise is not None,
             field_grid=field_grid if points is not None else None,
             field_extent=tuple(map(float, field_extent)) if points is not None else None,  # type: ignore[arg-type]
         )
@@ -130,7 +145,8 @@ class SamplingRun:
         if not np.all(np.isfinite(out)):
             k = self.trajectory.steps_done
             raise ModelOutputError(
-                f"model {self.model.name} returned NaN/Inf at step {k + 1} (ᾱ = {alpha_bar:.4g}, model time {t:g})")
+                f"model {self.model.name} returned NaN/Inf at step {k + 1} (ᾱ = {alpha_bar:.4g}, model time {t:g})"
+            )
         return out, t, clamped
 
     def _predict(self, x: np.ndarray, alpha_bar: float) -> Prediction:
@@ -145,7 +161,7 @@ class SamplingRun:
         batch = x if points is None else np.concatenate([x.astype(np.float32, copy=False), points])
         out, _, _ = self._evaluate(batch, alpha_bar)
         if points is not None:
-            self._store_field(k, out[len(x):], alpha_bar)
+            self._store_field(k, out[len(x) :], alpha_bar)
         return prediction_from(self.model.prediction_type, out[: len(x)], x, alpha_bar)
 
     def _store_field(self, k: int, out: np.ndarray, alpha_bar: float) -> None:
@@ -182,9 +198,16 @@ def _is_set(cancel: CancelFlag | None) -> bool:
 
 
 def sample(
-    model: Denoiser, schedule: Schedule, sampler: str = "ddpm", *, n: int = 1000, seed: int = 0,
-    x_T: np.ndarray | None = None, noise: np.ndarray | None = None,
-    callback: Callable[[Trajectory, int], None] | None = None, cancel: CancelFlag | None = None,
+    model: Denoiser,
+    schedule: Schedule,
+    sampler: str = "ddpm",
+    *,
+    n: int = 1000,
+    seed: int = 0,
+    x_T: np.ndarray | None = None,
+    noise: np.ndarray | None = None,
+    callback: Callable[[Trajectory, int], None] | None = None,
+    cancel: CancelFlag | None = None,
     **options: Any,
 ) -> Trajectory:
     """Run a reverse sampler and return the whole :class:`Trajectory`.
@@ -210,8 +233,15 @@ def rerun(trajectory: Trajectory, model: Denoiser) -> Trajectory:
     x_T = trajectory.x[0] if p.x_T_injected else None
     options: dict[str, Any] = dict(p.options)
     return sample(
-        model, p.schedule(), p.sampler, n=p.n, seed=p.seed, x_T=x_T, field_grid=p.field_grid or 0,
-        field_extent=p.field_extent or DEFAULT_FIELD_EXTENT, **options,
+        model,
+        p.schedule(),
+        p.sampler,
+        n=p.n,
+        seed=p.seed,
+        x_T=x_T,
+        field_grid=p.field_grid or 0,
+        field_extent=p.field_extent or DEFAULT_FIELD_EXTENT,
+        **options,
     )
 
 

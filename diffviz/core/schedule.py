@@ -106,7 +106,11 @@ class Schedule:
                 )
         betas = validate_betas(_betas_from_name(name, int(num_steps), start, end, cosine_s))
         config = dict(
-            name=name, num_steps=int(num_steps), beta_start=beta_start, beta_end=beta_end, cosine_s=cosine_s,
+            name=name,
+            num_steps=int(num_steps),
+            beta_start=beta_start,
+            beta_end=beta_end,
+            cosine_s=cosine_s,
             rescale=rescale,
         )
         return cls(betas, np.arange(int(num_steps)), config)
@@ -129,7 +133,9 @@ class Schedule:
         else:
             keys = ("num_steps", "beta_start", "beta_end")
             sched = cls.from_name(
-                cfg["name"], *(cfg[k] for k in keys), cosine_s=cfg.get("cosine_s", 0.008),
+                cfg["name"],
+                *(cfg[k] for k in keys),
+                cosine_s=cfg.get("cosine_s", 0.008),
                 rescale=cfg.get("rescale", False),
             )
         if sub is not None:
@@ -211,8 +217,11 @@ class Schedule:
     def describe(self) -> str:
         c = self.config
         if c.get("name") in SCHEDULE_NAMES:
-            extra = f", s={c['cosine_s']}" if c["name"] == "squaredcos_cap_v2" else (
-                f", β {c['beta_start']:g}→{c['beta_end']:g}" + (" (rescaled)" if c.get("rescale") else ""))
+            extra = (
+                f", s={c['cosine_s']}"
+                if c["name"] == "squaredcos_cap_v2"
+                else (f", β {c['beta_start']:g}→{c['beta_end']:g}" + (" (rescaled)" if c.get("rescale") else ""))
+            )
             text = f"{c['name']} T={c['num_steps']}{extra}"
         else:
             text = f"custom T={self.num_steps}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +46,13 @@ class Trajectory:
 
     @classmethod
     def allocate(
-        cls, num_steps: int, x_T: np.ndarray, alpha_bar: np.ndarray, alpha_bar_prev: np.ndarray,
-        params: RunParams, field_points: np.ndarray | None = None,
+        cls,
+        num_steps: int,
+        x_T: np.ndarray,
+        alpha_bar: np.ndarray,
+        alpha_bar_prev: np.ndarray,
+        params: RunParams,
+        field_points: np.ndarray | None = None,
     ) -> Trajectory:
         x = np.empty((num_steps + 1, *x_T.shape), dtype=np.float32)
         x[0] = x_T
@@ -55,10 +60,15 @@ class Trajectory:
         if field_points is not None:
             field_eps = np.empty((num_steps, *field_points.shape), dtype=np.float32)
         return cls(
-            x=x, eps_hat=np.empty((num_steps, *x_T.shape), dtype=np.float32),
-            alpha_bar=np.asarray(alpha_bar, np.float64), alpha_bar_prev=np.asarray(alpha_bar_prev, np.float64),
-            model_time=np.full(num_steps, np.nan), clamped=np.zeros(num_steps, bool), params=params,
-            field_points=field_points, field_eps=field_eps,
+            x=x,
+            eps_hat=np.empty((num_steps, *x_T.shape), dtype=np.float32),
+            alpha_bar=np.asarray(alpha_bar, np.float64),
+            alpha_bar_prev=np.asarray(alpha_bar_prev, np.float64),
+            model_time=np.full(num_steps, np.nan),
+            clamped=np.zeros(num_steps, bool),
+            params=params,
+            field_points=field_points,
+            field_eps=field_eps,
         )
 
     # ---- shape ----------------------------------------------------------------------------------------------
@@ -115,8 +125,13 @@ class Trajectory:
         """Write an ``.npz`` atomically (temporary file, then rename): no half-written run is ever left."""
         path = Path(path)
         arrays: dict[str, Any] = dict(
-            x=self.x, eps_hat=self.eps_hat, alpha_bar=self.alpha_bar, alpha_bar_prev=self.alpha_bar_prev,
-            model_time=self.model_time, clamped=self.clamped, steps_done=np.int64(self.steps_done),
+            x=self.x,
+            eps_hat=self.eps_hat,
+            alpha_bar=self.alpha_bar,
+            alpha_bar_prev=self.alpha_bar_prev,
+            model_time=self.model_time,
+            clamped=self.clamped,
+            steps_done=np.int64(self.steps_done),
             params=np.array(json.dumps(self.params.to_dict())),
         )
         if self.field_points is not None and self.field_eps is not None:
@@ -146,8 +161,14 @@ class Trajectory:
         except RunParamsError as exc:
             raise ValueError(f"{path} cannot be read as a diffviz run: {exc}") from None
         return cls(
-            x=data["x"], eps_hat=data["eps_hat"], alpha_bar=data["alpha_bar"], alpha_bar_prev=data["alpha_bar_prev"],
-            model_time=data["model_time"], clamped=data["clamped"], params=params,
-            field_points=data.get("field_points"), field_eps=data.get("field_eps"),
+            x=data["x"],
+            eps_hat=data["eps_hat"],
+            alpha_bar=data["alpha_bar"],
+            alpha_bar_prev=data["alpha_bar_prev"],
+            model_time=data["model_time"],
+            clamped=data["clamped"],
+            params=params,
+            field_points=data.get("field_points"),
+            field_eps=data.get("field_eps"),
             steps_done=int(data["steps_done"]),
         )

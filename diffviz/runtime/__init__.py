@@ -22,7 +22,22 @@ from .onnx_model import OnnxDenoiser
 from .timing import time_model_call
 
 __all__ = [
-    "InputNamesError", "InputTypeError", "MetadataError", "ModelError", "ModelFileNotFoundError", "ModelLoadError",
-    "NonFiniteOutputError", "NotOnnxError", "OnnxDenoiser", "OutputError", "OutputShapeError", "ProviderError",
-    "UnknownModelError", "analytic_names", "bundled_models", "default_model_name", "load_model", "time_model_call",
+    "InputNamesError",
+    "InputTypeError",
+    "MetadataError",
+    "ModelError",
+    "ModelFileNotFoundError",
+    "ModelLoadError",
+    "NonFiniteOutputError",
+    "NotOnnxError",
+    "OnnxDenoiser",
+    "OutputError",
+    "OutputShapeError",
+    "ProviderError",
+    "UnknownModelError",
+    "analytic_names",
+    "bundled_models",
+    "default_model_name",
+    "load_model",
+    "time_model_call",
 ]

@@ -15,9 +15,17 @@ from .errors import InputNamesError, InputTypeError, OutputError, OutputShapeErr
 
 # ONNX Runtime's type strings, as numpy names for the messages.
 _DTYPES = {
-    "tensor(float)": "float32", "tensor(double)": "float64", "tensor(float16)": "float16",
-    "tensor(bfloat16)": "bfloat16", "tensor(int64)": "int64", "tensor(int32)": "int32", "tensor(int16)": "int16",
-    "tensor(int8)": "int8", "tensor(uint8)": "uint8", "tensor(bool)": "bool", "tensor(string)": "string",
+    "tensor(float)": "float32",
+    "tensor(double)": "float64",
+    "tensor(float16)": "float16",
+    "tensor(bfloat16)": "bfloat16",
+    "tensor(int64)": "int64",
+    "tensor(int32)": "int32",
+    "tensor(int16)": "int16",
+    "tensor(int8)": "int8",
+    "tensor(uint8)": "uint8",
+    "tensor(bool)": "bool",
+    "tensor(string)": "string",
 }
 T_DTYPES = {"int64": np.int64, "float32": np.float32}
 
@@ -47,31 +55,40 @@ def check_signature(session: Any, label: str) -> Signature:
     if len(names) != 2 or set(names) != {"x", "t"}:
         listed = ", ".join(repr(n) for n in names) or "none"
         raise InputNamesError(
-            f"{label}: the graph's inputs are {listed}; the contract wants exactly two inputs named 'x' and 't'")
+            f"{label}: the graph's inputs are {listed}; the contract wants exactly two inputs named 'x' and 't'"
+        )
     x, t = inputs["x"], inputs["t"]
     x_shape, t_shape = list(x.shape), list(t.shape)
 
     if dtype_name(x.type) != "float32":
         raise InputTypeError(f"{label}: input 'x' has dtype {dtype_name(x.type)}; the contract wants float32")
     if len(x_shape) not in (2, 4):
-        raise InputTypeError(f"{label}: input 'x' has rank {len(x_shape)} {_shape_text(x_shape)}; the contract "
-                             f"wants rank 2 [N, D] or rank 4 [N, C, H, W]")
+        raise InputTypeError(
+            f"{label}: input 'x' has rank {len(x_shape)} {_shape_text(x_shape)}; the contract "
+            f"wants rank 2 [N, D] or rank 4 [N, C, H, W]"
+        )
     for axis, d in enumerate(x_shape[1:], start=1):
         if not isinstance(d, int) or d < 1:
-            raise InputTypeError(f"{label}: input 'x' has a dynamic dimension {d!r} at axis {axis} "
-                                 f"{_shape_text(x_shape)}; only the batch axis N may be dynamic")
+            raise InputTypeError(
+                f"{label}: input 'x' has a dynamic dimension {d!r} at axis {axis} "
+                f"{_shape_text(x_shape)}; only the batch axis N may be dynamic"
+            )
     t_type = dtype_name(t.type)
     if t_type not in T_DTYPES:
         raise InputTypeError(
-            f"{label}: input 't' has dtype {t_type}; the contract wants int64 (index) or float32 (continuous)")
+            f"{label}: input 't' has dtype {t_type}; the contract wants int64 (index) or float32 (continuous)"
+        )
     if len(t_shape) != 1:
-        raise InputTypeError(f"{label}: input 't' has rank {len(t_shape)} {_shape_text(t_shape)}; the contract "
-                             f"wants rank 1 [N], one time per batch row")
+        raise InputTypeError(
+            f"{label}: input 't' has rank {len(t_shape)} {_shape_text(t_shape)}; the contract "
+            f"wants rank 1 [N], one time per batch row"
+        )
 
     fixed = [d for d in (x_shape[0], t_shape[0]) if isinstance(d, int)]
     if len(set(fixed)) > 1:
-        raise InputTypeError(f"{label}: inputs 'x' {_shape_text(x_shape)} and 't' {_shape_text(t_shape)} "
-                             f"have different batch sizes")
+        raise InputTypeError(
+            f"{label}: inputs 'x' {_shape_text(x_shape)} and 't' {_shape_text(t_shape)} have different batch sizes"
+        )
     batch_size = fixed[0] if fixed else None
 
     outputs = session.get_outputs()
@@ -84,8 +101,11 @@ def check_signature(session: Any, label: str) -> Signature:
     out_shape = out.shape
     if out_shape is not None and len(out_shape) > 0:
         declared_mismatch = len(out_shape) != len(x_shape) or any(
-            isinstance(o, int) and isinstance(i, int) and o != i for o, i in zip(out_shape, x_shape, strict=True))
+            isinstance(o, int) and isinstance(i, int) and o != i for o, i in zip(out_shape, x_shape, strict=True)
+        )
         if declared_mismatch:
-            raise OutputShapeError(f"{label}: output {out.name!r} is declared {_shape_text(out_shape)} but input "
-                                   f"'x' is {_shape_text(x_shape)}; the output must be shaped like x")
+            raise OutputShapeError(
+                f"{label}: output {out.name!r} is declared {_shape_text(out_shape)} but input "
+                f"'x' is {_shape_text(x_shape)}; the output must be shaped like x"
+            )
     return Signature(tuple(int(d) for d in x_shape[1:]), t_type, batch_size, out.name)

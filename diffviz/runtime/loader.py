@@ -64,10 +64,11 @@ def load_model(model: str | os.PathLike[str] | Denoiser) -> Denoiser:
     if text in ANALYTIC:
         return ANALYTIC[text]()
     if text.startswith("ideal:"):
-        dataset = text[len("ideal:"):]
+        dataset = text[len("ideal:") :]
         if dataset not in DATASETS:
-            raise UnknownModelError(f"{text}: unknown data set {dataset!r}; valid: "
-                                    + ", ".join(f"ideal:{d}" for d in DATASETS))
+            raise UnknownModelError(
+                f"{text}: unknown data set {dataset!r}; valid: " + ", ".join(f"ideal:{d}" for d in DATASETS)
+            )
         return GaussianMixture.ideal(dataset)
     path = Path(text)
     if path.exists():
@@ -85,5 +86,6 @@ def load_model(model: str | os.PathLike[str] | Denoiser) -> Denoiser:
     if path.suffix == ".onnx" or os.sep in text or (os.altsep and os.altsep in text):
         raise ModelFileNotFoundError(f"{path.name}: no such file ({text})")
     names = [*zoo, *analytic_names()]
-    raise UnknownModelError(f"{text!r} is not a file or a known model; bundled and analytic models: "
-                            + ", ".join(names))
+    raise UnknownModelError(
+        f"{text!r} is not a file or a known model; bundled and analytic models: " + ", ".join(names)
+    )

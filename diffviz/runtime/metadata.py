@@ -88,18 +88,22 @@ def _range(label: str, value: str) -> tuple[float, float]:
 
 
 def parse_metadata(
-    props: dict[str, str], *, label: str, default_name: str, t_dtype: str, data_shape: tuple[int, ...],
+    props: dict[str, str], *, label: str, default_name: str, t_dtype: str, data_shape: tuple[int, ...]
 ) -> ModelMetadata:
     """Read ``diffviz.*`` keys from ONNX ``metadata_props``; ``t_dtype`` and ``data_shape`` come from the graph."""
-    raw = {k[len(PREFIX):]: v for k, v in props.items() if k.startswith(PREFIX)}
+    raw = {k[len(PREFIX) :]: v for k, v in props.items() if k.startswith(PREFIX)}
     notices: list[str] = []
     if not raw:
         notices.append(NO_METADATA_NOTICE)
     else:
         defaulted = [k for k in ("prediction_type", "num_train_timesteps", "beta_schedule") if k not in raw]
         if defaulted:
-            notices.append("metadata without " + ", ".join(PREFIX + k for k in defaulted) + ": assuming "
-                           + ", ".join(DEFAULTS[k] for k in defaulted))
+            notices.append(
+                "metadata without "
+                + ", ".join(PREFIX + k for k in defaulted)
+                + ": assuming "
+                + ", ".join(DEFAULTS[k] for k in defaulted)
+            )
         unknown = sorted(set(raw) - KNOWN_KEYS)
         if unknown:
             notices.append("ignored unknown metadata " + ", ".join(PREFIX + k for k in unknown))
@@ -107,8 +111,9 @@ def parse_metadata(
 
     version = get("contract_version").strip()
     if version != CONTRACT_VERSION:
-        raise MetadataError(f"{label}: {PREFIX}contract_version = {version!r}; this diffviz reads version "
-                            f"{CONTRACT_VERSION}")
+        raise MetadataError(
+            f"{label}: {PREFIX}contract_version = {version!r}; this diffviz reads version {CONTRACT_VERSION}"
+        )
     prediction_type = _choice(label, "prediction_type", get("prediction_type"), PREDICTION_TYPES)
     beta_schedule = _choice(label, "beta_schedule", get("beta_schedule"), SCHEDULE_NAMES)
     steps = _int(label, "num_train_timesteps", get("num_train_timesteps"))
@@ -125,13 +130,20 @@ def parse_metadata(
         notices.append(f"{PREFIX}data = {data!r} is not a data set diffviz knows: no reference data shown")
         data = None
     if data in DATASETS and data_shape != (2,):
-        raise MetadataError(f"{label}: {PREFIX}data = {data!r} is a 2D data set, but input 'x' holds "
-                            f"{list(data_shape)} per sample")
+        raise MetadataError(
+            f"{label}: {PREFIX}data = {data!r} is a 2D data set, but input 'x' holds {list(data_shape)} per sample"
+        )
     data_range = _range(label, raw["data_range"]) if raw.get("data_range") else None
     return ModelMetadata(
-        name=raw.get("name") or default_name, description=raw.get("description", ""),
-        prediction_type=prediction_type, train_schedule=schedule, time_input=time_input, data=data,
-        data_range=data_range, clip_sample=_bool(label, "clip_sample", get("clip_sample")), raw=raw,
+        name=raw.get("name") or default_name,
+        description=raw.get("description", ""),
+        prediction_type=prediction_type,
+        train_schedule=schedule,
+        time_input=time_input,
+        data=data,
+        data_range=data_range,
+        clip_sample=_bool(label, "clip_sample", get("clip_sample")),
+        raw=raw,
         notices=tuple(notices),
     )
 
@@ -150,8 +162,15 @@ def as_dict(meta: ModelMetadata) -> dict[str, Any]:
     """The metadata with defaults filled in, keyed without the ``diffviz.`` prefix (for ``diffviz info``)."""
     sched = meta.train_schedule.config
     return {
-        "name": meta.name, "description": meta.description, "prediction_type": meta.prediction_type,
-        "num_train_timesteps": sched["num_steps"], "beta_schedule": sched["name"],
-        "beta_start": sched["beta_start"], "beta_end": sched["beta_end"], "time_input": meta.time_input,
-        "data": meta.data, "data_range": meta.data_range, "clip_sample": meta.clip_sample,
+        "name": meta.name,
+        "description": meta.description,
+        "prediction_type": meta.prediction_type,
+        "num_train_timesteps": sched["num_steps"],
+        "beta_schedule": sched["name"],
+        "beta_start": sched["beta_start"],
+        "beta_end": sched["beta_end"],
+        "time_input": meta.time_input,
+        "data": meta.data,
+        "data_range": meta.data_range,
+        "clip_sample": meta.clip_sample,
     }

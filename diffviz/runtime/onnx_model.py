@@ -77,8 +77,13 @@ class OnnxDenoiser:
         session, notices = _open_session(self.path, label)
         signature = check_signature(session, label)
         props = dict(session.get_modelmeta().custom_metadata_map)
-        meta = parse_metadata(props, label=label, default_name=name or self.path.stem, t_dtype=signature.t_dtype,
-                              data_shape=signature.data_shape)
+        meta = parse_metadata(
+            props,
+            label=label,
+            default_name=name or self.path.stem,
+            t_dtype=signature.t_dtype,
+            data_shape=signature.data_shape,
+        )
         self.session = session
         self.label = label
         self.name = name or meta.name
@@ -98,19 +103,35 @@ class OnnxDenoiser:
         self.sha256 = file_sha256(str(self.path))
         self.notices: list[str] = [*notices, *meta.notices]
         if self.batch_size is not None:
-            self.notices.append(f"fixed batch size {self.batch_size}: runs in chunks of {self.batch_size}, "
-                                f"the last one padded")
+            self.notices.append(
+                f"fixed batch size {self.batch_size}: runs in chunks of {self.batch_size}, the last one padded"
+            )
         self._time = NoiseLevelTime(self.train_schedule, self.time_input)
         vectors_on_cpu = self.provider == "CPUExecutionProvider" and len(self.data_shape) == 1
         rows = CPU_VECTOR_ROWS * session_threads()
-        self._runner = SessionRunner(session, signature.output_name, signature.t_dtype, self.batch_size,
-                                     max_rows=rows if vectors_on_cpu else None)
+        self._runner = SessionRunner(
+            session,
+            signature.output_name,
+            signature.t_dtype,
+            self.batch_size,
+            max_rows=rows if vectors_on_cpu else None,
+        )
         self._probe(signature.output_name)
         self._card = ModelCard.create(
-            name=self.name, prediction_type=self.prediction_type, data_shape=self.data_shape,
-            train_schedule=self.train_schedule, time_input=self.time_input, data=self.data, data_range=self.data_range,
-            clip_sample=self.clip_sample, provider=provider_words(self.provider), sha256=self.sha256,
-            path=str(self.path), description=self.description, batch_size=self.batch_size, notices=self.notices,
+            name=self.name,
+            prediction_type=self.prediction_type,
+            data_shape=self.data_shape,
+            train_schedule=self.train_schedule,
+            time_input=self.time_input,
+            data=self.data,
+            data_range=self.data_range,
+            clip_sample=self.clip_sample,
+            provider=provider_words(self.provider),
+            sha256=self.sha256,
+            path=str(self.path),
+            description=self.description,
+            batch_size=self.batch_size,
+            notices=self.notices,
             metadata=self.metadata,
         )
 
@@ -125,12 +146,16 @@ class OnnxDenoiser:
         except Exception as exc:
             raise ModelLoadError(f"{self.label}: the probe run at t={t[0]:g} failed: {ort_reason(exc)}") from None
         if out.shape != x.shape:
-            raise OutputShapeError(f"{self.label}: for x of shape {list(x.shape)} the output has shape "
-                                   f"{list(out.shape)}; it must be shaped like x")
+            raise OutputShapeError(
+                f"{self.label}: for x of shape {list(x.shape)} the output has shape "
+                f"{list(out.shape)}; it must be shaped like x"
+            )
         if not np.all(np.isfinite(out)):
             bad = int(np.size(out) - np.count_nonzero(np.isfinite(out)))
-            raise NonFiniteOutputError(f"{self.label}: the probe run (N={n} standard-normal x at t={t[0]:g}) "
-                                       f"returned NaN/Inf in {bad} of {out.size} values")
+            raise NonFiniteOutputError(
+                f"{self.label}: the probe run (N={n} standard-normal x at t={t[0]:g}) "
+                f"returned NaN/Inf in {bad} of {out.size} values"
+            )
 
     # ---- Denoiser protocol --------------------------------------------------------------------------------
     @property
@@ -145,16 +170,20 @@ class OnnxDenoiser:
     def __call__(self, x: np.ndarray, t: float) -> np.ndarray:
         x = np.asarray(x)
         if x.shape[1:] != self.data_shape:
-            raise ValueError(f"{self.name}: x has shape {x.shape}; the model takes (N, "
-                             f"{', '.join(map(str, self.data_shape))})")
+            raise ValueError(
+                f"{self.name}: x has shape {x.shape}; the model takes (N, {', '.join(map(str, self.data_shape))})"
+            )
         if self.time_input == "index":  # whole step indices, whatever t's dtype
             t = float(np.rint(t))
         try:
             return self._runner(x, t)
         except Exception as exc:
-            raise ModelOutputError(f"{self.label}: ONNX Runtime failed at t={t:g} for N={len(x)}: "
-                                   f"{ort_reason(exc)}") from exc
+            raise ModelOutputError(
+                f"{self.label}: ONNX Runtime failed at t={t:g} for N={len(x)}: {ort_reason(exc)}"
+            ) from exc
 
     def __repr__(self) -> str:
-        return (f"OnnxDenoiser({self.name!r}, {self.prediction_type}, data_shape={self.data_shape}, "
-                f"{self.time_input} t, {self.provider})")
+        return (
+            f"OnnxDenoiser({self.name!r}, {self.prediction_type}, data_shape={self.data_shape}, "
+            f"{self.time_input} t, {self.provider})"
+        )

@@ -120,8 +120,9 @@ def create_session(model: str | bytes) -> tuple[ort.InferenceSession, list[str]]
         return ort.InferenceSession(model, session_options(), providers=[CPU]), [f"{ENV_VAR}=cpu: running on CPU"]
     if not cuda_listed():
         if mode == "cuda":
-            raise ProviderError(f"{ENV_VAR}=cuda, but this onnxruntime build has no CUDA execution provider "
-                                f"(install onnxruntime-gpu)")
+            raise ProviderError(
+                f"{ENV_VAR}=cuda, but this onnxruntime build has no CUDA execution provider (install onnxruntime-gpu)"
+            )
         return ort.InferenceSession(model, session_options(), providers=[CPU]), notices
     session: ort.InferenceSession | None = None
     with _Probe.lock:
@@ -136,10 +137,14 @@ def create_session(model: str | bytes) -> tuple[ort.InferenceSession, list[str]]
             session = ort.InferenceSession(model, session_options(), providers=[CUDA, CPU])
         return session, notices
     if mode == "cuda":
-        raise ProviderError(f"{ENV_VAR}=cuda, but the CUDA execution provider does not start here "
-                            f"(it needs an NVIDIA GPU with CUDA 13 and cuDNN 9); unset {ENV_VAR} to use the CPU")
-    notices.append("the CUDA execution provider is installed but does not start here (it needs a GPU, CUDA 13 "
-                   "and cuDNN 9): running on CPU")
+        raise ProviderError(
+            f"{ENV_VAR}=cuda, but the CUDA execution provider does not start here "
+            f"(it needs an NVIDIA GPU with CUDA 13 and cuDNN 9); unset {ENV_VAR} to use the CPU"
+        )
+    notices.append(
+        "the CUDA execution provider is installed but does not start here (it needs a GPU, CUDA 13 "
+        "and cuDNN 9): running on CPU"
+    )
     # The probe session was made with logging silenced; the model gets an ordinary CPU session.
     return ort.InferenceSession(model, session_options(), providers=[CPU]), notices
 

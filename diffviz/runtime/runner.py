@@ -41,8 +41,14 @@ class SessionRunner:
     """Calls ``session`` on (x, t) with t one value for the whole batch; returns a float32 host array like x."""
 
     def __init__(
-        self, session: ort.InferenceSession, output_name: str, t_dtype: str, batch_size: int | None,
-        *, io_binding: bool | None = None, max_rows: int | None = None,
+        self,
+        session: ort.InferenceSession,
+        output_name: str,
+        t_dtype: str,
+        batch_size: int | None,
+        *,
+        io_binding: bool | None = None,
+        max_rows: int | None = None,
     ) -> None:
         self.session, self.output_name = session, output_name
         self.t_dtype = T_DTYPES[t_dtype]

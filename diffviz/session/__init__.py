@@ -10,11 +10,33 @@ from .request import build_run, check_run_size
 from .scene import SCENE_FORMAT_VERSION, SCENE_SUFFIX, Scene, SceneError, read_scene, write_scene
 from .session import ModelRef, Session
 from .settings import (
-    DEFAULT_IMAGES, DEFAULT_POINTS, Playback, SamplerSettings, ScheduleSettings, SettingsError, ViewSettings,
+    DEFAULT_IMAGES,
+    DEFAULT_POINTS,
+    Playback,
+    SamplerSettings,
+    ScheduleSettings,
+    SettingsError,
+    ViewSettings,
 )
 
 __all__ = [
-    "DEFAULT_IMAGES", "DEFAULT_POINTS", "SCENE_FORMAT_VERSION", "SCENE_SUFFIX", "ModelRef", "Playback",
-    "SamplerSettings", "Scene", "SceneError", "ScheduleSettings", "Session", "SettingsError", "ViewSettings",
-    "build_run", "check_run_size", "open_scene", "read_scene", "scene_model", "write_scene",
+    "DEFAULT_IMAGES",
+    "DEFAULT_POINTS",
+    "SCENE_FORMAT_VERSION",
+    "SCENE_SUFFIX",
+    "ModelRef",
+    "Playback",
+    "SamplerSettings",
+    "Scene",
+    "SceneError",
+    "ScheduleSettings",
+    "Session",
+    "SettingsError",
+    "ViewSettings",
+    "build_run",
+    "check_run_size",
+    "open_scene",
+    "read_scene",
+    "scene_model",
+    "write_scene",
 ]

@@ -28,13 +28,16 @@ def scene_model(scene: Scene) -> tuple[Denoiser, list[str]]:
     notices = []
     saved, now = scene.model.sha256, model.card.sha256
     if saved and now and saved != now:
-        notices.append(f"{Path(spec).name} has changed since the scene was saved (sha256 {now[:12]}…, the scene "
-                       f"names {saved[:12]}…): the trajectory may differ from the one it showed")
+        notices.append(
+            f"{Path(spec).name} has changed since the scene was saved (sha256 {now[:12]}…, the scene "
+            f"names {saved[:12]}…): the trajectory may differ from the one it showed"
+        )
     return model, notices
 
 
-def open_scene(path: str | os.PathLike[str],
-               previous: SamplerSettings | None = None) -> tuple[Scene, Denoiser, list[str]]:
+def open_scene(
+    path: str | os.PathLike[str], previous: SamplerSettings | None = None
+) -> tuple[Scene, Denoiser, list[str]]:
     """Read a scene file and load its model; :class:`SceneError` (one message naming key and value) otherwise."""
     scene = read_scene(path, previous)
     try:

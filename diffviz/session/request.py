@@ -20,12 +20,15 @@ def check_run_size(n: int, num_steps: int, shape: tuple[int, ...]) -> None:
     """Refuse, with the numbers, a run whose recorded arrays would take more than MAX_RUN_BYTES."""
     size = (2 * num_steps + 1) * n * int(np.prod(shape)) * 4
     if size > MAX_RUN_BYTES:
-        raise MemoryError(f"{n} particles × {num_steps} steps would record {size / 1024**3:.1f} GiB "
-                          f"(limit {MAX_RUN_BYTES / 1024**3:.0f} GiB); use fewer particles or fewer steps")
+        raise MemoryError(
+            f"{n} particles × {num_steps} steps would record {size / 1024**3:.1f} GiB "
+            f"(limit {MAX_RUN_BYTES / 1024**3:.0f} GiB); use fewer particles or fewer steps"
+        )
 
 
-def build_run(model: Denoiser, schedule: ScheduleSettings, sampler: SamplerSettings,
-              view: ViewSettings) -> tuple[SamplingRun, Schedule]:
+def build_run(
+    model: Denoiser, schedule: ScheduleSettings, sampler: SamplerSettings, view: ViewSettings
+) -> tuple[SamplingRun, Schedule]:
     """The run these settings describe (nothing sampled yet), and its schedule.
 
     Raises ``ValueError`` (bad settings or options) or ``MemoryError`` (too large to record) with a message.
@@ -40,6 +43,16 @@ def build_run(model: Denoiser, schedule: ScheduleSettings, sampler: SamplerSetti
         x_T = locked_x_T(sampler.seed, n, shape)
         draws = SAMPLERS[sampler.name].draws_per_step(SAMPLERS[sampler.name].validate(sampler.name, options))
         noise = locked_noise(sampler.seed, n, shape, built.num_steps, draws)
-    run = SamplingRun(model, built, sampler.name, n=n, seed=sampler.seed, x_T=x_T, noise=noise,
-                      field_grid=view.field_grid, field_extent=view.field_extent, **options)
+    run = SamplingRun(
+        model,
+        built,
+        sampler.name,
+        n=n,
+        seed=sampler.seed,
+        x_T=x_T,
+        noise=noise,
+        field_grid=view.field_grid,
+        field_extent=view.field_extent,
+        **options,
+    )
     return run, built

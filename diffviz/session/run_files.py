@@ -19,8 +19,9 @@ def run_model_name(trajectory: Trajectory) -> str:
     return trajectory.params.model.name
 
 
-def run_settings(trajectory: Trajectory,
-                 previous: SamplerSettings | None = None) -> tuple[ScheduleSettings | None, SamplerSettings]:
+def run_settings(
+    trajectory: Trajectory, previous: SamplerSettings | None = None
+) -> tuple[ScheduleSettings | None, SamplerSettings]:
     """The settings that reproduce the run; the schedule only where it was made with named settings (else None).
 
     Options of samplers other than the run's keep their ``previous`` values.
@@ -32,13 +33,20 @@ def run_settings(trajectory: Trajectory,
         T = int(cfg["num_steps"])
         sub = cfg.get("subsample") or {}
         schedule = ScheduleSettings(
-            name=cfg["name"], num_train_timesteps=T, beta_start=float(cfg["beta_start"]),
-            beta_end=float(cfg["beta_end"]), cosine_s=float(cfg.get("cosine_s", 0.008)),
-            num_inference_steps=int(sub.get("num_steps", T)), timestep_spacing=str(sub.get("spacing", "trailing")),
+            name=cfg["name"],
+            num_train_timesteps=T,
+            beta_start=float(cfg["beta_start"]),
+            beta_end=float(cfg["beta_end"]),
+            cosine_s=float(cfg.get("cosine_s", 0.008)),
+            num_inference_steps=int(sub.get("num_steps", T)),
+            timestep_spacing=str(sub.get("spacing", "trailing")),
         )
     base = previous or SamplerSettings()
     sampler = SamplerSettings(
-        name=p.sampler, options={**base.options, **p.options}, num_particles=p.n, seed=p.seed,
+        name=p.sampler,
+        options={**base.options, **p.options},
+        num_particles=p.n,
+        seed=p.seed,
         same_noise=p.x_T_injected,  # the lock injects x_T
     )
     return schedule, sampler

@@ -54,8 +54,15 @@ class Scene:
     def of(cls, session: Session) -> Scene:
         if session.model is None:
             raise SceneError("no model is open: a scene needs one")
-        return cls(session.model, session.schedule, session.sampler, session.view, session.playback,
-                   session.followed, session.caption)
+        return cls(
+            session.model,
+            session.schedule,
+            session.sampler,
+            session.view,
+            session.playback,
+            session.followed,
+            session.caption,
+        )
 
     def apply(self, session: Session) -> None:
         """Set every saved field of ``session`` in one batch (the card is the caller's: it loads the model)."""
@@ -95,8 +102,13 @@ def scene_to_dict(scene: Scene, base: Path | None = None) -> dict[str, Any]:
         "followed": list(scene.followed),
         "model": model,
         "schedule": {f.name: getattr(scene.schedule, f.name) for f in fields(ScheduleSettings)},
-        "sampler": {"name": sampler.name, "num_particles": sampler.num_particles, "seed": sampler.seed,
-                    "same_noise": sampler.same_noise, "options": sampler.active_options()},
+        "sampler": {
+            "name": sampler.name,
+            "num_particles": sampler.num_particles,
+            "seed": sampler.seed,
+            "same_noise": sampler.same_noise,
+            "options": sampler.active_options(),
+        },
         "view": view,
         "playback": {f.name: getattr(scene.playback, f.name) for f in fields(Playback)},
     }
@@ -107,20 +119,31 @@ def write_scene(path: str | os.PathLike[str], scene: Scene) -> Path:
     import tomli_w
 
     path = Path(path)
-    text = ("# diffviz scene: open it with `diffviz " + path.name + "`; lessons and `diffviz render` read it too.\n"
-            + tomli_w.dumps(scene_to_dict(scene, path.parent)))
+    text = (
+        "# diffviz scene: open it with `diffviz "
+        + path.name
+        + "`; lessons and `diffviz render` read it too.\n"
+        + tomli_w.dumps(scene_to_dict(scene, path.parent))
+    )
     atomic_write(path, text)
     return path
 
 
 # ---- reading ---------------------------------------------------------------------------------------------------
 def _type_name(value: Any) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list",
-            dict: "a table"}.get(type(value), type(value).__name__)
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
 
 
 def _coerce(key: str, value: Any, default: Any) -> Any:
     """``value`` as the type of ``default`` (TOML integers count as numbers), or SceneError naming key and value."""
+
     def bad(want: str) -> SceneError:
         return SceneError(f"{key} = {value!r} is {_type_name(value)}, expected {want}")
 
@@ -180,19 +203,21 @@ def _sampler(data: dict[str, Any], previous: SamplerSettings) -> SamplerSettings
     declared = {o.name: o for o in SAMPLERS[settings.name].options}
     for key, value in options.items():
         if key not in declared:
-            raise SceneError(f"unknown key sampler.options.{key} = {value!r}: the {settings.name} sampler takes "
-                             f"{', '.join(declared) or 'no options'}")
+            raise SceneError(
+                f"unknown key sampler.options.{key} = {value!r}: the {settings.name} sampler takes "
+                f"{', '.join(declared) or 'no options'}"
+            )
         try:
             options[key] = declared[key].check(value, settings.name)
         except OptionError as exc:
-            raise SceneError(f"sampler.options.{key} = {value!r} is invalid: expected "
-                             f"{declared[key].describe_range()}") from exc
+            raise SceneError(
+                f"sampler.options.{key} = {value!r} is invalid: expected {declared[key].describe_range()}"
+            ) from exc
     # options of the other samplers keep the session's values, so switching sampler later feels the same
     return replace(settings, options={**previous.options, **options})
 
 
-def scene_from_dict(data: dict[str, Any], base: Path | None = None,
-                    previous: SamplerSettings | None = None) -> Scene:
+def scene_from_dict(data: dict[str, Any], base: Path | None = None, previous: SamplerSettings | None = None) -> Scene:
     """Check and read a scene's tables; model paths are resolved against ``base`` (the scene's folder)."""
     known = {"format_version", "caption", "followed", "model", "schedule", "sampler", "view", "playback"}
     for key in data:
@@ -202,13 +227,15 @@ def scene_from_dict(data: dict[str, Any], base: Path | None = None,
     if isinstance(version, bool) or not isinstance(version, int):
         raise SceneError(f"format_version = {version!r}: a scene must say its format version (an integer)")
     if version > SCENE_FORMAT_VERSION:
-        raise SceneError(f"format_version = {version}: this scene was written by a newer diffviz (this one reads "
-                         f"up to {SCENE_FORMAT_VERSION}); update diffviz to open it")
+        raise SceneError(
+            f"format_version = {version}: this scene was written by a newer diffviz (this one reads "
+            f"up to {SCENE_FORMAT_VERSION}); update diffviz to open it"
+        )
     if version < 1:
         raise SceneError(f"format_version = {version} is not a scene format version")
     model = data.get("model")
     if not isinstance(model, dict) or not isinstance(model.get("spec"), str) or not model["spec"]:
-        raise SceneError(f"model = {model!r}: a scene needs [model] spec = \"a bundled name, analytic:… or a path\"")
+        raise SceneError(f'model = {model!r}: a scene needs [model] spec = "a bundled name, analytic:… or a path"')
     for key in model:
         if key not in ("spec", "sha256"):
             raise SceneError(f"unknown key model.{key} = {model[key]!r}; valid keys: sha256, spec")
@@ -219,16 +246,23 @@ def scene_from_dict(data: dict[str, Any], base: Path | None = None,
     if _looks_like_path(spec) and base is not None and not os.path.isabs(spec):
         spec = str((base / spec).resolve())
     followed = data.get("followed", [])
-    if (not isinstance(followed, list) or len(followed) > MAX_FOLLOWED
-            or not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i for i in followed)):
+    if (
+        not isinstance(followed, list)
+        or len(followed) > MAX_FOLLOWED
+        or not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i for i in followed)
+    ):
         raise SceneError(f"followed = {followed!r}: expected a list of at most {MAX_FOLLOWED} particle indices ≥ 0")
     caption = data.get("caption", "")
     if not isinstance(caption, str) or len(caption) > MAX_CAPTION:
         raise SceneError(f"caption = {str(caption)[:40]!r}…: expected a string of at most {MAX_CAPTION} characters")
     scene = Scene(
-        model=ModelRef(spec, sha), schedule=_section(data, "schedule", ScheduleSettings),
-        sampler=_sampler(data, previous or SamplerSettings()), view=_section(data, "view", ViewSettings),
-        playback=_section(data, "playback", Playback), followed=tuple(followed), caption=caption,
+        model=ModelRef(spec, sha),
+        schedule=_section(data, "schedule", ScheduleSettings),
+        sampler=_sampler(data, previous or SamplerSettings()),
+        view=_section(data, "view", ViewSettings),
+        playback=_section(data, "playback", Playback),
+        followed=tuple(followed),
+        caption=caption,
     )
     try:
         for part in (scene.schedule, scene.sampler, scene.view, scene.playback):
@@ -236,8 +270,9 @@ def scene_from_dict(data: dict[str, Any], base: Path | None = None,
     except SettingsError as exc:
         raise SceneError(str(exc)) from None
     if any(i >= scene.sampler.num_particles for i in scene.followed):
-        raise SceneError(f"followed = {list(followed)}: indices must be below sampler.num_particles = "
-                         f"{scene.sampler.num_particles}")
+        raise SceneError(
+            f"followed = {list(followed)}: indices must be below sampler.num_particles = {scene.sampler.num_particles}"
+        )
     return scene
 
 
@@ -262,7 +297,6 @@ def read_scene(path: str | os.PathLike[str], previous: SamplerSettings | None = 
         return scene_from_dict(data, path.parent.resolve(), previous)
     except SceneError as exc:
         raise SceneError(f"{path.name}: {exc}") from None
-
 
 
 # ---- lenient reading, for the window's own settings store ------------------------------------------------------

@@ -1,9 +1,9 @@
 """The session: the whole state of what the window shows, as one evented, Qt-free object.
 
-Fields are values (frozen dataclasses, tuples, strings). psygnal's ``SignalGroupDescriptor`` gives ``session.events.<field>``,
-emitted with the new value on a real change only. :meth:`Session.batch` groups many edits: each field's signal
-emits once (its last value) and :attr:`Session.changed` once with the names of every field that changed, so a
-listener such as the sampling controller starts one run for "open a scene", not five.
+Fields are values (frozen dataclasses, tuples, strings). psygnal's ``SignalGroupDescriptor`` gives
+``session.events.<field>``, emitted with the new value on a real change only. :meth:`Session.batch` groups many
+edits: each field's signal emits once (its last value) and :attr:`Session.changed` once with the names of every
+field that changed, so a listener such as the sampling controller starts one run for "open a scene", not five.
 """
 
 from __future__ import annotations

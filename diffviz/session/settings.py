@@ -45,8 +45,13 @@ def _check_int(section: str, name: str, value: Any, lo: int, hi: int) -> None:
 
 
 def _check_float(section: str, name: str, value: Any, lo: float, hi: float, *, open_low: bool = False) -> None:
-    ok = (not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
-          and (lo < value if open_low else lo <= value) and value <= hi)
+    ok = (
+        not isinstance(value, bool)
+        and isinstance(value, (int, float))
+        and math.isfinite(value)
+        and (lo < value if open_low else lo <= value)
+        and value <= hi
+    )
     if not ok:
         raise _bad(section, name, value, f"a number in {'(' if open_low else '['}{lo:g}, {hi:g}]")
 
@@ -76,7 +81,8 @@ class ScheduleSettings:
     def full(self) -> Schedule:
         """The schedule of all ``num_train_timesteps`` steps (what the β plot shows)."""
         return Schedule.from_name(
-            self.name, self.num_train_timesteps, self.beta_start, self.beta_end, cosine_s=self.cosine_s)
+            self.name, self.num_train_timesteps, self.beta_start, self.beta_end, cosine_s=self.cosine_s
+        )
 
     def build(self) -> Schedule:
         """The schedule the sampler runs: :meth:`full`, sub-sampled to ``num_inference_steps`` when fewer."""
@@ -100,15 +106,20 @@ class ScheduleSettings:
             raise SettingsError(f"schedule: {exc}") from None
 
     @classmethod
-    def matching(cls, schedule: Schedule | None, num_inference_steps: int = DEFAULT_INFERENCE_STEPS) -> ScheduleSettings:
+    def matching(
+        cls, schedule: Schedule | None, num_inference_steps: int = DEFAULT_INFERENCE_STEPS
+    ) -> ScheduleSettings:
         """Settings that rebuild a model's training schedule (DDPM's linear 1e-4→0.02, T=1000 when it has none)."""
         cfg = dict(schedule.config) if schedule is not None else {}
         if cfg.get("name") not in SCHEDULE_NAMES:
             return cls(num_inference_steps=num_inference_steps)
         T = int(cfg["num_steps"])
         return cls(
-            name=cfg["name"], num_train_timesteps=T, beta_start=float(cfg["beta_start"]),
-            beta_end=float(cfg["beta_end"]), cosine_s=float(cfg.get("cosine_s", 0.008)),
+            name=cfg["name"],
+            num_train_timesteps=T,
+            beta_start=float(cfg["beta_start"]),
+            beta_end=float(cfg["beta_end"]),
+            cosine_s=float(cfg.get("cosine_s", 0.008)),
             num_inference_steps=min(num_inference_steps, T),
         )
 
@@ -145,7 +156,12 @@ class SamplerSettings:
         if not isinstance(other, SamplerSettings):
             return NotImplemented
         return (self.name, dict(self.options), self.num_particles, self.seed, self.same_noise) == (
-            other.name, dict(other.options), other.num_particles, other.seed, other.same_noise)
+            other.name,
+            dict(other.options),
+            other.num_particles,
+            other.seed,
+            other.same_noise,
+        )
 
     def __hash__(self) -> int:
         return hash((self.name, tuple(sorted(self.options.items())), self.num_particles, self.seed, self.same_noise))
@@ -204,12 +220,21 @@ class ViewSettings:
         for name, extent in (("field_extent", self.field_extent), ("camera", self.camera)):
             if extent is None and name == "camera":
                 continue
-            if (not isinstance(extent, tuple) or len(extent) != 4
-                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                               and abs(v) <= 1e6 for v in extent)
-                    or not (extent[0] < extent[1] and extent[2] < extent[3])):
-                raise _bad(s, name, list(extent) if isinstance(extent, tuple) else extent,
-                           "[x0, x1, y0, y1] with x0 < x1 and y0 < y1, |v| ≤ 1e6")
+            if (
+                not isinstance(extent, tuple)
+                or len(extent) != 4
+                or not all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and abs(v) <= 1e6
+                    for v in extent
+                )
+                or not (extent[0] < extent[1] and extent[2] < extent[3])
+            ):
+                raise _bad(
+                    s,
+                    name,
+                    list(extent) if isinstance(extent, tuple) else extent,
+                    "[x0, x1, y0, y1] with x0 < x1 and y0 < y1, |v| ≤ 1e6",
+                )
         _check_float(s, "ui_scale", self.ui_scale, 0.5, 4.0)
         _check_choice(s, "theme", self.theme, THEMES)
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QMessageLogContext, QtMsgType, QTimer, qInstallMessageHandler
+from PySide6.QtCore import QEventLoop, QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -42,7 +42,8 @@ def check_qt_binding() -> None:
         raise QtBindingError(
             f"PySide6 {__version__} drops a reference to None on every call of a void method under Python "
             f"{sys.version_info.major}.{sys.version_info.minor}, which crashes the app. Install another version: "
-            f"pip install 'PySide6-Essentials>=6.6,!=6.12.0'")
+            f"pip install 'PySide6-Essentials>=6.6,!=6.12.0'"
+        )
 
 
 # Qt chatter that says nothing to a user: the offscreen platform's notice, printed for every window shown.
@@ -113,8 +114,14 @@ def wait_until(condition: Callable[[], object], timeout_ms: int) -> bool:
     return bool(condition())
 
 
-def screenshot(out: str | Path, model: str | None = None, *, at: float = 0.95, timeout_s: float = 120.0,
-               size: tuple[int, int] = SCREENSHOT_SIZE) -> int:
+def screenshot(
+    out: str | Path,
+    model: str | None = None,
+    *,
+    at: float = 0.95,
+    timeout_s: float = 120.0,
+    size: tuple[int, int] = SCREENSHOT_SIZE,
+) -> int:
     """Open the real window (default settings, nothing persisted), wait for the first finished run, show the step
     at fraction ``at`` of the way from x_T to x_0, and save a PNG of the whole window. Exit code 0 on success."""
     application()
@@ -128,8 +135,12 @@ def screenshot(out: str | Path, model: str | None = None, *, at: float = 0.95, t
             print(f"diffviz: {errors[-1] if errors else 'cannot open the model'}", file=sys.stderr)
             return 2
         state = window.state
-        if not wait_until(lambda: errors or (state.trajectory is not None and state.trajectory.complete),
-                          int(timeout_s * 1000)) or errors:
+        if (
+            not wait_until(
+                lambda: errors or (state.trajectory is not None and state.trajectory.complete), int(timeout_s * 1000)
+            )
+            or errors
+        ):
             print(f"diffviz: {errors[-1] if errors else f'no finished run within {timeout_s:g} s'}", file=sys.stderr)
             return 1
         state.set_step(round(at * state.num_steps))

@@ -66,8 +66,9 @@ class MainWindow(QMainWindow):
             docks.append(dock)
             dock.setObjectName(f"{title.lower()}_dock")
             dock.setWidget(panel)
-            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+            dock.setFeatures(
+                QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            )
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.resizeDocks(docks, [DOCK_WIDTH] * len(docks), Qt.Orientation.Horizontal)
 
@@ -96,13 +97,11 @@ class MainWindow(QMainWindow):
         except (ValueError, OSError, RuntimeError) as exc:
             self.show_error("Cannot open model", str(exc))
             return False
-        schedule = ScheduleSettings.matching(info.card.train_schedule,
-                                             self.state.schedule_settings.num_inference_steps)
+        schedule = ScheduleSettings.matching(info.card.train_schedule, self.state.schedule_settings.num_inference_steps)
         with self.controller.paused():
             if self._saved_model == info.spec and self._saved_schedule is not None:
                 schedule, self._saved_schedule = self._saved_schedule, None  # the user's last settings for it
-            self.state.update_sampler(clip_sample=info.card.clip_sample,
-                                      clip_sample_range=info.card.clip_sample_range)
+            self.state.update_sampler(clip_sample=info.card.clip_sample, clip_sample_range=info.card.clip_sample_range)
             self.state.set_model(info, schedule)
         self.controller.restart()
         if is_file:
@@ -125,12 +124,18 @@ class MainWindow(QMainWindow):
             try:
                 info = describe(open_model(name), name)
             except (ValueError, OSError, RuntimeError) as exc:
-                self.show_error("Cannot open run", f"{Path(path).name} was made with the model {name!r}, which "
-                                f"cannot be opened here ({exc}). Open that model first, then the run.")
+                self.show_error(
+                    "Cannot open run",
+                    f"{Path(path).name} was made with the model {name!r}, which "
+                    f"cannot be opened here ({exc}). Open that model first, then the run.",
+                )
                 return False
             if info.card.data_shape != trajectory.data_shape:
-                self.show_error("Cannot open run", f"{Path(path).name} holds data of shape {trajectory.data_shape}; "
-                                f"the model {name!r} makes {info.card.data_shape}")
+                self.show_error(
+                    "Cannot open run",
+                    f"{Path(path).name} holds data of shape {trajectory.data_shape}; "
+                    f"the model {name!r} makes {info.card.data_shape}",
+                )
                 return False
         schedule_settings, sampler_settings = run_settings(trajectory, self.state.sampler_settings)
         with self.controller.paused():
@@ -254,8 +259,9 @@ class MainWindow(QMainWindow):
         self.store.set_bytes("geometry", self.saveGeometry())
         self.store.set_bytes("window_state", self.saveState())
         spec = self.state.model.spec if self.state.model is not None else None
-        self.store.save_settings(spec, self.state.schedule_settings, self.state.sampler_settings,
-                                 self.state.view_settings)
+        self.store.save_settings(
+            spec, self.state.schedule_settings, self.state.sampler_settings, self.state.view_settings
+        )
         self.store.sync()
 
     def shutdown(self, wait_ms: int = 5000) -> bool:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -11,13 +11,17 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 from superqt.utils import signals_blocked
 
+from diffviz.session import ViewSettings
+
 from .model_info import analytic_model_names, bundled_model_names
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
-OPEN_FILTER = ("Models, runs and scenes (*.onnx *.npz *.toml);;ONNX models (*.onnx);;Saved runs (*.npz);;"
-               "Scenes (*.toml);;All files (*)")
+OPEN_FILTER = (
+    "Models, runs and scenes (*.onnx *.npz *.toml);;ONNX models (*.onnx);;Saved runs (*.npz);;"
+    "Scenes (*.toml);;All files (*)"
+)
 
 
 class Menus:
@@ -42,12 +46,15 @@ class Menus:
 
         state, timeline = window.state, window.timeline
         view = bar.addMenu("&View")
-        self.trails = self._toggle(view, "&Trails", "T", state.view_settings.trails,
-                                   lambda on: state.update_view(trails=on))
-        self.segments = self._toggle(view, "x_t → x̂_0 &segments", "S", state.view_settings.segments,
-                                     lambda on: state.update_view(segments=on))
-        self.data = self._toggle(view, "Training &data", "D", state.view_settings.data,
-                                 lambda on: state.update_view(data=on))
+        self.trails = self._toggle(
+            view, "&Trails", "T", state.view_settings.trails, lambda on: state.update_view(trails=on)
+        )
+        self.segments = self._toggle(
+            view, "x_t → x̂_0 &segments", "S", state.view_settings.segments, lambda on: state.update_view(segments=on)
+        )
+        self.data = self._toggle(
+            view, "Training &data", "D", state.view_settings.data, lambda on: state.update_view(data=on)
+        )
         self._add(view, "&Reset zoom", self.reset_zoom, "0")
         state.viewChanged.connect(self._mirror_view)
 
@@ -64,8 +71,13 @@ class Menus:
         self.window.timeline.pause()
         state.set_step(state.num_steps if step is None else step)
 
-    def _add(self, menu: QMenu, text: str, slot: Callable[..., object],
-             shortcut: QKeySequence.StandardKey | Qt.Key | str | None = None) -> QAction:
+    def _add(
+        self,
+        menu: QMenu,
+        text: str,
+        slot: Callable[..., object],
+        shortcut: QKeySequence.StandardKey | Qt.Key | str | None = None,
+    ) -> QAction:
         action = QAction(text, self.window)
         action.triggered.connect(slot)
         menu.addAction(action)
@@ -81,9 +93,12 @@ class Menus:
         action.setChecked(checked)
         return action
 
-    def _mirror_view(self, settings: object) -> None:
-        for action, value in ((self.trails, settings.trails), (self.segments, settings.segments),  # type: ignore[attr-defined]
-                              (self.data, settings.data)):  # type: ignore[attr-defined]
+    def _mirror_view(self, settings: ViewSettings) -> None:
+        for action, value in (
+            (self.trails, settings.trails),
+            (self.segments, settings.segments),
+            (self.data, settings.data),
+        ):
             with signals_blocked(action):
                 action.setChecked(value)
 
@@ -111,7 +126,9 @@ class Menus:
     def set_recent(self, files: list[str]) -> None:
         self.recent_menu.clear()
         for path in files:
-            self._add(self.recent_menu, Path(path).name, lambda _=False, p=path: self.window.open_path(p)).setToolTip(path)
+            self._add(self.recent_menu, Path(path).name, lambda _=False, p=path: self.window.open_path(p)).setToolTip(
+                path
+            )
         self.recent_menu.setEnabled(bool(files))
 
     def add_recent(self, path: str) -> None:

@@ -87,7 +87,12 @@ def describe(model: Denoiser, spec: str | Path | Denoiser) -> ModelInfo:
     if len(shape) == 1 and shape != (2,):
         raise ValueError(f"{card.name}: the app draws 2D points or images; this model's vectors have D = {shape[0]}")
     return ModelInfo(
-        model=model, spec=str(spec) if isinstance(spec, (str, Path)) else card.name, layout=card.layout,
-        provider=card.provider, data_points=_training_points(model, card), data_range=card.data_range,
-        notices=card.notices, card=card,
+        model=model,
+        spec=str(spec) if isinstance(spec, (str, Path)) else card.name,
+        layout=card.layout,
+        provider=card.provider,
+        data_points=_training_points(model, card),
+        data_range=card.data_range,
+        notices=card.notices,
+        card=card,
     )

@@ -40,8 +40,10 @@ def option_widget(option: Option) -> OptionWidget:
     elif option.type is int:
         widget = QSpinBox()
         widget.setKeyboardTracking(False)
-        widget.setRange(int(option.low if option.low is not None else -(2**31)),
-                        int(option.high if option.high is not None else 2**31 - 1))
+        widget.setRange(
+            int(option.low if option.low is not None else -(2**31)),
+            int(option.high if option.high is not None else 2**31 - 1),
+        )
     elif option.low is not None and option.high is not None and option.high - option.low <= SLIDER_SPAN:
         widget = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
         low = option.low + (0.01 if option.low_open else 0.0)
@@ -51,8 +53,9 @@ def option_widget(option: Option) -> OptionWidget:
         widget = QDoubleSpinBox()
         widget.setKeyboardTracking(False)
         widget.setDecimals(3)
-        widget.setRange(option.low if option.low is not None else -math.inf,
-                        option.high if option.high is not None else math.inf)
+        widget.setRange(
+            option.low if option.low is not None else -math.inf, option.high if option.high is not None else math.inf
+        )
         if option.low_open:
             widget.setMinimum((option.low or 0.0) + 1e-3)
     widget.setToolTip(f"{option.help} ({option.name})")
@@ -136,7 +139,9 @@ class SamplerPanel(QWidget):
         return SamplerSettings(
             name=self.sampler.currentData(),
             options={name: read_option(declared[name], w) for name, w in self.options.items()},
-            num_particles=self.num_particles.value(), seed=self.seed.value(), same_noise=self.same_noise.isChecked(),
+            num_particles=self.num_particles.value(),
+            seed=self.seed.value(),
+            same_noise=self.same_noise.isChecked(),
         )
 
     def _apply(self, *_: object) -> None:

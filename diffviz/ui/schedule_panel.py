@@ -28,7 +28,9 @@ from .state import AppState
 
 THROTTLE_MS = 50
 SCHEDULE_LABELS = {
-    "linear": "linear (DDPM)", "scaled_linear": "scaled linear", "squaredcos_cap_v2": "cosine (squaredcos_cap_v2)",
+    "linear": "linear (DDPM)",
+    "scaled_linear": "scaled linear",
+    "squaredcos_cap_v2": "cosine (squaredcos_cap_v2)",
     "sigmoid": "sigmoid",
 }
 
@@ -48,7 +50,9 @@ class SchedulePanel(QWidget):
             minimum=2, maximum=MAX_TRAIN_TIMESTEPS, keyboardTracking=False, toolTip="Length T of the schedule"
         )
         self.steps = QSpinBox(  # type: ignore[call-arg]
-            minimum=1, maximum=MAX_TRAIN_TIMESTEPS, keyboardTracking=False,
+            minimum=1,
+            maximum=MAX_TRAIN_TIMESTEPS,
+            keyboardTracking=False,
             toolTip="Sampling steps: a subset of the T steps (fewer = faster)",
         )
         self.spacing = QComboBox(  # type: ignore[call-arg]
@@ -97,9 +101,13 @@ class SchedulePanel(QWidget):
     def read(self) -> ScheduleSettings:
         """The settings the widgets show."""
         return ScheduleSettings(
-            name=self.name.currentData(), num_train_timesteps=self.T.value(), beta_start=self.beta_start.value(),
-            beta_end=self.beta_end.value(), cosine_s=float(self.cosine_s.value()),
-            num_inference_steps=min(self.steps.value(), self.T.value()), timestep_spacing=self.spacing.currentData(),
+            name=self.name.currentData(),
+            num_train_timesteps=self.T.value(),
+            beta_start=self.beta_start.value(),
+            beta_end=self.beta_end.value(),
+            cosine_s=float(self.cosine_s.value()),
+            num_inference_steps=min(self.steps.value(), self.T.value()),
+            timestep_spacing=self.spacing.currentData(),
         )
 
     def _apply(self, *_: object) -> None:

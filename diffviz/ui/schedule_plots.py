@@ -55,8 +55,9 @@ class SchedulePlots(pg.GraphicsLayoutWidget):
             self.plots[key] = plot
         self.plots["beta"].setLogMode(y=True)
         self.plots["beta"].setXRange(0, 1, padding=0.02)
-        self.legend = legend = pg.LegendItem(offset=(-4, 4), labelTextColor=TEXT, labelTextSize="8pt",
-                               brush=pg.mkBrush(16, 16, 20, 200))
+        self.legend = legend = pg.LegendItem(
+            offset=(-4, 4), labelTextColor=TEXT, labelTextSize="8pt", brush=pg.mkBrush(16, 16, 20, 200)
+        )
         legend.setParentItem(self.plots["alpha_bar"].vb)
         legend.addItem(self.user["alpha_bar"], "sampling")
         legend.addItem(self.train["alpha_bar"], "model's training")
@@ -64,8 +65,9 @@ class SchedulePlots(pg.GraphicsLayoutWidget):
         self.steps = {key: pg.ScatterPlotItem(size=4, pen=None) for key in ("alpha_bar", "log_snr")}
         for key, item in self.steps.items():
             self.plots[key].addItem(item)
-        self.trained_range = pg.LinearRegionItem(orientation="horizontal", movable=False,
-                                                 brush=pg.mkBrush(90, 180, 255, 30), pen=pg.mkPen(None))
+        self.trained_range = pg.LinearRegionItem(
+            orientation="horizontal", movable=False, brush=pg.mkBrush(90, 180, 255, 30), pen=pg.mkPen(None)
+        )
         self.plots["log_snr"].addItem(self.trained_range, ignoreBounds=True)
 
     def set_schedules(self, full: Schedule, sampled: Schedule, train: Schedule | None, clamped: np.ndarray) -> None:

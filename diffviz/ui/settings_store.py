@@ -23,8 +23,11 @@ MAX_RECENT = 10
 
 # names of settings before the session (kept so an older store's settings carry over)
 _RENAMED = {
-    "schedule": {"num_train_steps": "num_train_timesteps", "num_steps": "num_inference_steps",
-                 "spacing": "timestep_spacing"},
+    "schedule": {
+        "num_train_steps": "num_train_timesteps",
+        "num_steps": "num_inference_steps",
+        "spacing": "timestep_spacing",
+    },
     "sampler": {"kind": "name", "n": "num_particles"},
 }
 
@@ -96,10 +99,15 @@ class SettingsStore:
         schedule = lenient(ScheduleSettings, data["schedule"]) if isinstance(data.get("schedule"), dict) else None
         return model, schedule, lenient(SamplerSettings, data.get("sampler")), lenient(ViewSettings, data.get("view"))
 
-    def save_settings(self, model: str | None, schedule: ScheduleSettings, sampler: SamplerSettings,
-                      view: ViewSettings) -> None:
-        data = dict(model=model, schedule=settings_to_dict(schedule), sampler=settings_to_dict(sampler),
-                    view=settings_to_dict(view))
+    def save_settings(
+        self, model: str | None, schedule: ScheduleSettings, sampler: SamplerSettings, view: ViewSettings
+    ) -> None:
+        data = dict(
+            model=model,
+            schedule=settings_to_dict(schedule),
+            sampler=settings_to_dict(sampler),
+            view=settings_to_dict(view),
+        )
         self.qs.setValue("settings", json.dumps(data))
 
     def recent_files(self) -> list[str]:

@@ -7,9 +7,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 
 from diffviz.core import Trajectory
+from diffviz.session import ViewSettings
 
 from .model_info import ModelInfo
-from diffviz.session import ViewSettings
 from .view_base import DEFAULT_RANGE, View
 from .view_colors import BACKGROUND
 from .view_frame import Frame

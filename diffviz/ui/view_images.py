@@ -50,8 +50,12 @@ class ImageGridView(View):
     """One quantity of the frame as a mosaic; ``levels(values, info)`` picks the grey range of each frame."""
 
     def __init__(
-        self, key: str, title: str, values: Callable[[Frame], np.ndarray],
-        levels: Callable[[np.ndarray, tuple[float, float]], tuple[float, float]], colormap: str | None = None,
+        self,
+        key: str,
+        title: str,
+        values: Callable[[Frame], np.ndarray],
+        levels: Callable[[np.ndarray, tuple[float, float]], tuple[float, float]],
+        colormap: str | None = None,
     ) -> None:
         self.key, self.title = key, title
         super().__init__()
@@ -94,8 +98,13 @@ def image_views() -> list[ImageGridView]:
 
     return [
         ImageGridView("x_t", "x<sub>t</sub>", lambda f: f.x, x_levels),
-        ImageGridView("score", "score s<sub>θ</sub>(x<sub>t</sub>, t)", lambda f: f.score,
-                      lambda v, r: _symmetric(v, 1e-6), colormap="CET-D1A"),
+        ImageGridView(
+            "score",
+            "score s<sub>θ</sub>(x<sub>t</sub>, t)",
+            lambda f: f.score,
+            lambda v, r: _symmetric(v, 1e-6),
+            colormap="CET-D1A",
+        ),
         ImageGridView("eps", "noise estimate ε̂", lambda f: f.eps, lambda v, r: EPS_LEVELS),
         ImageGridView("x0", "Tweedie x̂<sub>0</sub>", lambda f: f.x0, lambda v, r: r),
     ]

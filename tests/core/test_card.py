@@ -34,10 +34,15 @@ def test_the_card_is_frozen_and_holds_nothing_mutable() -> None:
     assert twin == card and hash(twin) == hash(card) and card.metadata == {"diffviz.name": "m"}
 
 
-@pytest.mark.parametrize("schedule", [
-    Schedule.from_name("linear", 1000), Schedule.from_name("squaredcos_cap_v2", 200),
-    Schedule.from_name("scaled_linear", 50, 0.00085, 0.012), Schedule.from_name("linear", 1000).subsample(20),
-])
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        Schedule.from_name("linear", 1000),
+        Schedule.from_name("squaredcos_cap_v2", 200),
+        Schedule.from_name("scaled_linear", 50, 0.00085, 0.012),
+        Schedule.from_name("linear", 1000).subsample(20),
+    ],
+)
 def test_trained_alpha_bar_brackets_the_training_schedule(schedule: Schedule) -> None:
     card = _card(train_schedule=schedule)
     assert card.trained_alpha_bar is not None
@@ -89,5 +94,7 @@ def test_the_denoiser_protocol_requires_a_card() -> None:
     assert not isinstance(NoCard(), Denoiser) and isinstance(WithCard(), Denoiser)
     # a saved run's model identity comes from the card
     assert model_identity(WithCard()) == {"name": "from-card", "prediction_type": "sample", "sha256": "abc123"}
-    assert model_identity(GaussianMixture.eight_gaussians()) == {"name": "analytic:8gaussians",
-                                                                 "prediction_type": "score"}
+    assert model_identity(GaussianMixture.eight_gaussians()) == {
+        "name": "analytic:8gaussians",
+        "prediction_type": "score",
+    }

@@ -39,11 +39,14 @@ def test_images_are_flattened() -> None:
     assert sliced_wasserstein(a, b) == sliced_wasserstein(a.reshape(50, -1), b.reshape(60, -1))
 
 
-@pytest.mark.parametrize("a, b, match", [
-    (np.zeros((5, 2)), np.zeros((5, 3)), "different dimensions"),
-    (np.zeros((0, 2)), np.zeros((5, 2)), "non-empty"),
-    (np.full((5, 2), np.nan), np.zeros((5, 2)), "NaN"),
-])
+@pytest.mark.parametrize(
+    "a, b, match",
+    [
+        (np.zeros((5, 2)), np.zeros((5, 3)), "different dimensions"),
+        (np.zeros((0, 2)), np.zeros((5, 2)), "non-empty"),
+        (np.full((5, 2), np.nan), np.zeros((5, 2)), "NaN"),
+    ],
+)
 def test_bad_inputs_are_refused(a: np.ndarray, b: np.ndarray, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         sliced_wasserstein(a, b)

@@ -26,8 +26,10 @@ def log_p_t(gm: GaussianMixture, x: np.ndarray, a: float) -> np.ndarray:
     """log p_t with scipy: Σ_k π_k N(x; √ᾱ μ_k, ᾱ Σ_k + (1−ᾱ) I)."""
     D = gm.means.shape[1]
     covs = np.zeros((len(gm.weights), D, D)) if gm.covs is None else gm.covs
-    terms = [np.log(w) + multivariate_normal(np.sqrt(a) * m, a * c + (1 - a) * np.eye(D)).logpdf(x)
-             for w, m, c in zip(gm.weights, gm.means, covs)]
+    terms = [
+        np.log(w) + multivariate_normal(np.sqrt(a) * m, a * c + (1 - a) * np.eye(D)).logpdf(x)
+        for w, m, c in zip(gm.weights, gm.means, covs, strict=True)
+    ]
     return logsumexp(np.stack(terms, -1), axis=-1)
 
 
@@ -43,8 +45,13 @@ def test_score_is_the_gradient_of_the_log_density(zero_covs: bool, a: float) -> 
 
 
 @settings(max_examples=60, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), a=st.floats(1e-4, 1 - 1e-4), zero_covs=st.booleans(),
-       K=st.integers(1, 6), D=st.integers(1, 4))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    a=st.floats(1e-4, 1 - 1e-4),
+    zero_covs=st.booleans(),
+    K=st.integers(1, 6),
+    D=st.integers(1, 4),
+)
 def test_tweedie_with_exact_score_equals_posterior_mean(seed: int, a: float, zero_covs: bool, K: int, D: int) -> None:
     """math.md: Tweedie with the exact score must equal E[x_0 | x_t] to floating-point precision."""
     rng = np.random.default_rng(seed)

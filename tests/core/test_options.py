@@ -14,15 +14,18 @@ GM = GaussianMixture.eight_gaussians()
 SCHED = Schedule.from_name("linear", 50)
 
 
-@pytest.mark.parametrize("sampler, options, words", [
-    ("ddim", {"eta": -0.5}, ["eta", "-0.5", "[0, 1]"]),
-    ("ddim", {"eta": "high"}, ["eta", "'high'"]),
-    ("ddpm", {"variance_type": "learned"}, ["variance_type", "fixed_small, fixed_large"]),
-    ("pc", {"corrector_steps": 2.5}, ["corrector_steps", "2.5"]),
-    ("pc", {"target_snr": float("inf")}, ["target_snr", "inf"]),
-    ("euler", {"eta": 0.0}, ["euler sampler does not take 'eta'", "no options"]),
-    ("ddpm", {"clip_sample": 1}, ["clip_sample", "true or false"]),
-])
+@pytest.mark.parametrize(
+    "sampler, options, words",
+    [
+        ("ddim", {"eta": -0.5}, ["eta", "-0.5", "[0, 1]"]),
+        ("ddim", {"eta": "high"}, ["eta", "'high'"]),
+        ("ddpm", {"variance_type": "learned"}, ["variance_type", "fixed_small, fixed_large"]),
+        ("pc", {"corrector_steps": 2.5}, ["corrector_steps", "2.5"]),
+        ("pc", {"target_snr": float("inf")}, ["target_snr", "inf"]),
+        ("euler", {"eta": 0.0}, ["euler sampler does not take 'eta'", "no options"]),
+        ("ddpm", {"clip_sample": 1}, ["clip_sample", "true or false"]),
+    ],
+)
 def test_bad_options_are_refused_when_the_run_is_built(sampler: str, options: dict, words: list[str]) -> None:
     with pytest.raises(OptionError) as info:
         SamplingRun(GM, SCHED, sampler, n=4, **options)  # not on the first next()
@@ -33,8 +36,15 @@ def test_bad_options_are_refused_when_the_run_is_built(sampler: str, options: di
 def test_every_declared_option_reaches_its_sampler() -> None:
     """Changing any option away from its default changes the run (so none is silently dropped)."""
     sched = Schedule.from_name("linear", 200).subsample(20)
-    changed = {"variance_type": "fixed_large", "clip_sample": True, "clip_sample_range": 0.5, "eta": 0.8,
-               "use_clipped_model_output": True, "target_snr": 0.5, "corrector_steps": 3}
+    changed = {
+        "variance_type": "fixed_large",
+        "clip_sample": True,
+        "clip_sample_range": 0.5,
+        "eta": 0.8,
+        "use_clipped_model_output": True,
+        "target_snr": 0.5,
+        "corrector_steps": 3,
+    }
     for name, spec in SAMPLERS.items():
         for option in spec.options:
             base = {"clip_sample": True} if option.name in ("clip_sample_range", "use_clipped_model_output") else {}
@@ -64,6 +74,7 @@ def test_the_recorded_eps_is_the_one_the_sampler_says_belongs_to_the_step(monkey
     for _ in run:
         pass
     tr = run.trajectory
+
     def eps_hat(x: np.ndarray, alpha_bar: float) -> np.ndarray:
         return prediction_from(GM.prediction_type, GM(x, GM.model_time(alpha_bar)[0]), x, alpha_bar).eps_hat
 

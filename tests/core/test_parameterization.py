@@ -7,9 +7,7 @@ from hypothesis import strategies as st
 
 from diffviz.core.parameterization import PREDICTION_TYPES, convert, prediction_from, tweedie_x0
 
-alpha_bars = st.one_of(
-    st.floats(1e-6, 1e-3), st.floats(1e-3, 1 - 1e-3), st.floats(1 - 1e-3, 1 - 1e-6),
-)
+alpha_bars = st.one_of(st.floats(1e-6, 1e-3), st.floats(1e-3, 1 - 1e-3), st.floats(1 - 1e-3, 1 - 1e-6))
 
 
 def truth(x0: np.ndarray, eps: np.ndarray, a: float) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -24,8 +22,12 @@ def truth(x0: np.ndarray, eps: np.ndarray, a: float) -> tuple[np.ndarray, dict[s
 
 
 @settings(max_examples=200, deadline=None)
-@given(a=alpha_bars, seed=st.integers(0, 2**32 - 1), kind_in=st.sampled_from(PREDICTION_TYPES),
-       kind_out=st.sampled_from(PREDICTION_TYPES))
+@given(
+    a=alpha_bars,
+    seed=st.integers(0, 2**32 - 1),
+    kind_in=st.sampled_from(PREDICTION_TYPES),
+    kind_out=st.sampled_from(PREDICTION_TYPES),
+)
 def test_every_conversion_recovers_the_truth(a: float, seed: int, kind_in: str, kind_out: str) -> None:
     rng = np.random.default_rng(seed)
     x0, eps = rng.normal(size=(16, 2)), rng.normal(size=(16, 2))
@@ -34,8 +36,7 @@ def test_every_conversion_recovers_the_truth(a: float, seed: int, kind_in: str, 
     assert np.all(np.isfinite(out))
     # Going through ε divides by √(1−ᾱ) or √ᾱ, which loses digits at the extremes: scale tolerance accordingly.
     scale = 1 / np.sqrt(min(a, 1 - a))
-    np.testing.assert_allclose(out, true[kind_out], atol=1e-12 * scale * (1 + np.abs(true[kind_out]).max()),
-                               rtol=1e-8)
+    np.testing.assert_allclose(out, true[kind_out], atol=1e-12 * scale * (1 + np.abs(true[kind_out]).max()), rtol=1e-8)
 
 
 @settings(max_examples=100, deadline=None)

@@ -38,14 +38,17 @@ def test_a_version_1_run_is_migrated_and_reruns_bit_for_bit(tmp_path: Path) -> N
     np.testing.assert_array_equal(rerun(old, GM).x, run.x)
 
 
-@pytest.mark.parametrize("edit, words", [
-    (lambda p: dict(p, format_version=RUN_FORMAT_VERSION + 1), ["newer diffviz", "update diffviz"]),
-    (lambda p: dict(p, seed="seven"), ["seed = 'seven'", "not an integer"]),
-    (lambda p: dict(p, options={"eta": 2.0}), ["the ddpm sampler does not take 'eta'"]),
-    (lambda p: dict(p, sampler="magic"), ["sampler = 'magic' is unknown"]),
-    (lambda p: dict(p, field_extent=[0, 1]), ["field_extent"]),
-    (lambda p: {k: v for k, v in p.items() if k != "model"}, ["lack 'model'"]),
-])
+@pytest.mark.parametrize(
+    "edit, words",
+    [
+        (lambda p: dict(p, format_version=RUN_FORMAT_VERSION + 1), ["newer diffviz", "update diffviz"]),
+        (lambda p: dict(p, seed="seven"), ["seed = 'seven'", "not an integer"]),
+        (lambda p: dict(p, options={"eta": 2.0}), ["the ddpm sampler does not take 'eta'"]),
+        (lambda p: dict(p, sampler="magic"), ["sampler = 'magic' is unknown"]),
+        (lambda p: dict(p, field_extent=[0, 1]), ["field_extent"]),
+        (lambda p: {k: v for k, v in p.items() if k != "model"}, ["lack 'model'"]),
+    ],
+)
 def test_bad_run_parameters_are_refused_naming_the_entry(tmp_path: Path, edit, words: list[str]) -> None:  # type: ignore[no-untyped-def]
     path = sample(GM, Schedule.from_name("linear", 10), "ddpm", n=4).save(tmp_path / "run.npz")
     bad = _rewrite_params(path, tmp_path / "bad.npz", edit)

@@ -75,8 +75,7 @@ def compare_with_diffusers(ref, sampler: str, steps: int, seed: int, step_kw: di
 @pytest.mark.parametrize("variance_type", ["fixed_small", "fixed_large"])
 @pytest.mark.parametrize("clip", [False, True])
 def test_ddpm_matches_diffusers_step_for_step(variance_type: str, clip: bool) -> None:
-    ref = DDPMScheduler(num_train_timesteps=1000, variance_type=variance_type, clip_sample=clip,
-                        clip_sample_range=1.0)
+    ref = DDPMScheduler(num_train_timesteps=1000, variance_type=variance_type, clip_sample=clip, clip_sample_range=1.0)
     compare_with_diffusers(ref, "ddpm", 40, 0, {}, variance_type=variance_type, clip_sample=clip)
 
 
@@ -116,10 +115,15 @@ def mode_statistics(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return weights, means, stds
 
 
-@pytest.mark.parametrize("sampler, steps, opts", [
-    pytest.param("ddpm", 1000, {}, marks=pytest.mark.slow), ("ddim", 100, {"eta": 0.0}), ("heun", 100, {}),
-    pytest.param("pc", 200, {"target_snr": 0.16}, marks=pytest.mark.slow),
-])
+@pytest.mark.parametrize(
+    "sampler, steps, opts",
+    [
+        pytest.param("ddpm", 1000, {}, marks=pytest.mark.slow),
+        ("ddim", 100, {"eta": 0.0}),
+        ("heun", 100, {}),
+        pytest.param("pc", 200, {"target_snr": 0.16}, marks=pytest.mark.slow),
+    ],
+)
 def test_exact_score_sampling_recovers_the_mixture(sampler: str, steps: int, opts: dict) -> None:
     schedule = Schedule.from_name("linear", 1000)
     if steps < 1000:
@@ -133,7 +137,9 @@ def test_exact_score_sampling_recovers_the_mixture(sampler: str, steps: int, opt
 
 def test_sampling_with_a_broken_variance_is_caught_by_the_mode_check() -> None:
     """The statistics above can fail: a Langevin corrector run at 12× the target SNR over-diffuses the modes."""
-    run = sample(GM, Schedule.from_name("linear", 1000).subsample(100), "pc", n=4000, seed=11, field_grid=0, target_snr=2.0)
+    run = sample(
+        GM, Schedule.from_name("linear", 1000).subsample(100), "pc", n=4000, seed=11, field_grid=0, target_snr=2.0
+    )
     _, _, s = mode_statistics(run.sample)
     assert not np.allclose(s, 0.1, rtol=0.2)
 

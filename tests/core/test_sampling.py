@@ -22,14 +22,16 @@ def test_recorded_quantities_are_the_models_at_each_step() -> None:
         a = run.alpha_bar[k]
         np.testing.assert_allclose(run.score_at(k), GM.score(run.x[k].astype(np.float64), a), rtol=1e-4, atol=1e-4)
         # Tweedie x̂_0 from the recorded ε̂ is the exact posterior mean
-        np.testing.assert_allclose(run.x0_hat_at(k), GM.posterior_mean(run.x[k].astype(np.float64), a),
-                                   rtol=1e-4, atol=2e-4)
+        np.testing.assert_allclose(
+            run.x0_hat_at(k), GM.posterior_mean(run.x[k].astype(np.float64), a), rtol=1e-4, atol=2e-4
+        )
     np.testing.assert_allclose(run.score[10], run.score_at(10), rtol=1e-6)
     np.testing.assert_allclose(run.x0_hat[10], run.x0_hat_at(10), rtol=1e-6)
     # the score field on the grid is recorded at the same model time
     k = 30
-    np.testing.assert_allclose(run.field_score_at(k), GM.score(run.field_points.astype(np.float64), run.alpha_bar[k]),
-                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        run.field_score_at(k), GM.score(run.field_points.astype(np.float64), run.alpha_bar[k]), rtol=1e-4, atol=1e-4
+    )
     assert run.field_points.shape == (32 * 32, 2)
 
 
@@ -182,7 +184,11 @@ def test_saved_runs_have_ordinary_permissions_and_truncated_files_are_refused(tm
     np.savez(partial, x=run.x, eps_hat=run.eps_hat, alpha_bar=run.alpha_bar, params=np.array("{}"))
     with pytest.raises(ValueError, match="missing alpha_bar_prev, clamped, model_time, steps_done"):
         Trajectory.load(partial)
-    np.savez(partial, **{k: getattr(run, k) for k in ("x", "eps_hat", "alpha_bar", "alpha_bar_prev", "model_time",
-                                                      "clamped")}, steps_done=np.int64(1), params=np.array("[1]"))
+    np.savez(
+        partial,
+        **{k: getattr(run, k) for k in ("x", "eps_hat", "alpha_bar", "alpha_bar_prev", "model_time", "clamped")},
+        steps_done=np.int64(1),
+        params=np.array("[1]"),
+    )
     with pytest.raises(ValueError, match="not a JSON object"):
         Trajectory.load(partial)

@@ -67,8 +67,13 @@ def test_subsample_keeps_alpha_bars_of_the_kept_steps() -> None:
 
 @pytest.mark.parametrize(
     "betas, fragment",
-    [([0.1, 0.0, 0.2], "beta[1] = 0.0"), ([0.1, 1.0], "beta[1] = 1.0"), ([-0.1], "beta[0] = -0.1"),
-     ([0.1, float("nan")], "beta[1] = nan"), ([], "T ≥ 1")],
+    [
+        ([0.1, 0.0, 0.2], "beta[1] = 0.0"),
+        ([0.1, 1.0], "beta[1] = 1.0"),
+        ([-0.1], "beta[0] = -0.1"),
+        ([0.1, float("nan")], "beta[1] = nan"),
+        ([], "T ≥ 1"),
+    ],
 )
 def test_invalid_betas_are_refused_naming_the_value(betas: list, fragment: str) -> None:
     with pytest.raises(ScheduleError, match=fragment.replace("[", r"\[").replace("]", r"\]")):
@@ -94,5 +99,3 @@ def test_schedule_arrays_are_read_only() -> None:
     s = Schedule.from_name("linear", 10)
     with pytest.raises(ValueError):
         s.betas[0] = 0.5
-
-

@@ -43,7 +43,7 @@ def shown(view: View) -> list[np.ndarray]:
 
 
 def differs(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
-    return len(a) != len(b) or any(x.shape != y.shape or not np.array_equal(x, y) for x, y in zip(a, b))
+    return len(a) != len(b) or any(x.shape != y.shape or not np.array_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
 def wait_finished(qtbot, window: MainWindow, action=None, timeout: int = RUN_TIMEOUT_MS):  # type: ignore[no-untyped-def]
@@ -55,8 +55,14 @@ def wait_finished(qtbot, window: MainWindow, action=None, timeout: int = RUN_TIM
 
     def finished() -> bool:
         traj = window.state.trajectory
-        return (traj is not None and traj is not old and traj.complete and not window.controller.running
-                and window.grid.trajectory is traj and window.grid.index == window.state.shown_index)
+        return (
+            traj is not None
+            and traj is not old
+            and traj.complete
+            and not window.controller.running
+            and window.grid.trajectory is traj
+            and window.grid.index == window.state.shown_index
+        )
 
     qtbot.waitUntil(finished, timeout=timeout)
     return window.state.trajectory

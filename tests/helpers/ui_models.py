@@ -12,12 +12,18 @@ from diffviz.core import GaussianMixture
 
 IR_VERSION = 10  # what onnxruntime 1.31 reads
 OPSET = 17
-LINEAR_1000 = {"diffviz.num_train_timesteps": "1000", "diffviz.beta_schedule": "linear",
-               "diffviz.beta_start": "0.0001", "diffviz.beta_end": "0.02", "diffviz.prediction_type": "epsilon"}
+LINEAR_1000 = {
+    "diffviz.num_train_timesteps": "1000",
+    "diffviz.beta_schedule": "linear",
+    "diffviz.beta_start": "0.0001",
+    "diffviz.beta_end": "0.02",
+    "diffviz.prediction_type": "epsilon",
+}
 
 
-def _save(path: Path, nodes: list, inputs: list, outputs: list, inits: list[tuple[str, np.ndarray]],
-          metadata: dict[str, str]) -> Path:
+def _save(
+    path: Path, nodes: list, inputs: list, outputs: list, inits: list[tuple[str, np.ndarray]], metadata: dict[str, str]
+) -> Path:
     graph = helper.make_graph(nodes, "g", inputs, outputs, [numpy_helper.from_array(a, n) for n, a in inits])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = IR_VERSION
@@ -29,13 +35,16 @@ def _save(path: Path, nodes: list, inputs: list, outputs: list, inits: list[tupl
 
 
 def _io(dim: int, x_name: str = "x", t_name: str = "t") -> tuple[list, list]:
-    inputs = [helper.make_tensor_value_info(x_name, TensorProto.FLOAT, ["N", dim]),
-              helper.make_tensor_value_info(t_name, TensorProto.INT64, ["N"])]
+    inputs = [
+        helper.make_tensor_value_info(x_name, TensorProto.FLOAT, ["N", dim]),
+        helper.make_tensor_value_info(t_name, TensorProto.INT64, ["N"]),
+    ]
     return inputs, [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", dim])]
 
 
-def shrink_model(path: Path, *, factor: float = 0.5, dim: int = 2, name: str = "shrink",
-                 data: str | None = "moons") -> Path:
+def shrink_model(
+    path: Path, *, factor: float = 0.5, dim: int = 2, name: str = "shrink", data: str | None = "moons"
+) -> Path:
     """ε̂ = factor · x: a valid 2D ε-model (T = 1000, linear 1e-4→0.02)."""
     inputs, outputs = _io(dim)
     nodes = [helper.make_node("Mul", ["x", "k"], ["y"])]
@@ -55,9 +64,13 @@ def late_inf_model(path: Path, *, below: int = 50) -> Path:
         helper.make_node("Mul", ["x", "k"], ["scaled"]),
         helper.make_node("Add", ["scaled", "bump"], ["y"]),
     ]
-    inits = [("limit", np.array(below, np.int64)), ("axis", np.array([1], np.int64)),
-             ("inf", np.array(np.inf, np.float32)), ("zero", np.array(0.0, np.float32)),
-             ("k", np.array(0.5, np.float32))]
+    inits = [
+        ("limit", np.array(below, np.int64)),
+        ("axis", np.array([1], np.int64)),
+        ("inf", np.array(np.inf, np.float32)),
+        ("zero", np.array(0.0, np.float32)),
+        ("k", np.array(0.5, np.float32)),
+    ]
     return _save(path, nodes, inputs, outputs, inits, dict(LINEAR_1000, **{"diffviz.name": "late-inf"}))
 
 

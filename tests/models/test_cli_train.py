@@ -23,8 +23,22 @@ def _train(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, st
 @pytest.mark.slow
 def test_trains_and_writes_a_model_and_its_loss_curve(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "model.onnx"
-    rc, out, err = _train(capsys, "rings", "-o", str(path), "--steps", "120", "--prediction-type", "score",
-                          "--schedule", "squaredcos_cap_v2", "--num-train-timesteps", "250", "--seed", "3")
+    rc, out, err = _train(
+        capsys,
+        "rings",
+        "-o",
+        str(path),
+        "--steps",
+        "120",
+        "--prediction-type",
+        "score",
+        "--schedule",
+        "squaredcos_cap_v2",
+        "--num-train-timesteps",
+        "250",
+        "--seed",
+        "3",
+    )
     assert rc == 0, err
     assert "wrote" in out
     model = load_model(path)
@@ -59,39 +73,50 @@ def _assert_refused(capsys, tmp_path: Path, args: list[str], *phrases: str) -> N
 
 
 def test_unknown_data_set(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _assert_refused(capsys, tmp_path, ["mnist", "-o", str(tmp_path / "m.onnx")],
-                    "unknown data set 'mnist'", "moons", "digits")
+    _assert_refused(
+        capsys, tmp_path, ["mnist", "-o", str(tmp_path / "m.onnx")], "unknown data set 'mnist'", "moons", "digits"
+    )
 
 
-@pytest.mark.parametrize("where, phrase", [
-    ("missing/m.onnx", "does not exist"), ("afile/m.onnx", "is a file, not a folder"), (".", "is a folder"),
-])
+@pytest.mark.parametrize(
+    "where, phrase",
+    [("missing/m.onnx", "does not exist"), ("afile/m.onnx", "is a file, not a folder"), (".", "is a folder")],
+)
 def test_unwritable_output_path(tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str, phrase: str) -> None:
     (tmp_path / "afile").write_text("x")
-    _assert_refused(capsys, tmp_path, ["moons", "-o", str(tmp_path / where)], "cannot write" if "/" in where
-                    else "folder", phrase)
+    _assert_refused(
+        capsys, tmp_path, ["moons", "-o", str(tmp_path / where)], "cannot write" if "/" in where else "folder", phrase
+    )
 
 
 def test_nan_loss_stops_and_leaves_no_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _assert_refused(capsys, tmp_path, ["moons", "-o", str(tmp_path / "m.onnx"), "--steps", "300", "--lr", "1e12"],
-                    "diverged", "smaller --lr", "nothing was written")
+    _assert_refused(
+        capsys,
+        tmp_path,
+        ["moons", "-o", str(tmp_path / "m.onnx"), "--steps", "300", "--lr", "1e12"],
+        "diverged",
+        "smaller --lr",
+        "nothing was written",
+    )
 
 
 def test_bad_schedule_values_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _assert_refused(capsys, tmp_path, ["moons", "-o", str(tmp_path / "m.onnx"), "--beta-end", "1.5"],
-                    "beta_end = 1.5")
+    _assert_refused(capsys, tmp_path, ["moons", "-o", str(tmp_path / "m.onnx"), "--beta-end", "1.5"], "beta_end = 1.5")
     _assert_refused(capsys, tmp_path, ["moons", "-o", str(tmp_path / "m.onnx"), "--steps", "0"], "steps")
 
 
 def _run_cli(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONWARNINGS="ignore")
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120
+    )
 
 
 def test_without_torch_it_says_how_to_install_it(tmp_path: Path) -> None:
-    code = ("import sys; sys.modules['torch'] = None\n"
-            "from diffviz.cli import main; sys.exit(main(['train', 'moons', '-o', 'm.onnx']))")
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "from diffviz.cli import main; sys.exit(main(['train', 'moons', '-o', 'm.onnx']))"
+    )
     proc = _run_cli(code, tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "needs torch" in proc.stderr and 'pip install "diffviz[train]"' in proc.stderr
@@ -99,6 +124,7 @@ def test_without_torch_it_says_how_to_install_it(tmp_path: Path) -> None:
 
 
 def test_the_installed_command_exits_2_without_a_traceback(tmp_path: Path) -> None:
-    proc = _run_cli("import sys; from diffviz.cli import main; sys.exit(main(['train', 'nope', '-o', 'm.onnx']))",
-                    tmp_path)
+    proc = _run_cli(
+        "import sys; from diffviz.cli import main; sys.exit(main(['train', 'nope', '-o', 'm.onnx']))", tmp_path
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "unknown data set 'nope'" in proc.stderr

@@ -41,10 +41,16 @@ def _ort_vs_torch(path: Path, model: torch.nn.Module, shape: tuple[int, ...], n:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("data, kind, arch", [
-    ("moons", "epsilon", {}), ("rings", "score", {}), ("checkerboard", "v_prediction", {}),
-    ("spiral", "sample", {}), ("digits", "epsilon", {"channels": (8, 16)}),
-])
+@pytest.mark.parametrize(
+    "data, kind, arch",
+    [
+        ("moons", "epsilon", {}),
+        ("rings", "score", {}),
+        ("checkerboard", "v_prediction", {}),
+        ("spiral", "sample", {}),
+        ("digits", "epsilon", {"channels": (8, 16)}),
+    ],
+)
 def test_export_follows_the_contract(tmp_path: Path, data: str, kind: str, arch: dict) -> None:
     model, config = _random_model(data, kind, **arch)
     path = tmp_path / f"{data}.onnx"
@@ -74,10 +80,15 @@ def test_export_follows_the_contract(tmp_path: Path, data: str, kind: str, arch:
 
 def test_metadata_records_the_named_schedule() -> None:
     schedule = Schedule.from_name("scaled_linear", 500, 0.00085, 0.012)
-    meta = contract_metadata(prediction_type="epsilon", schedule=schedule, data="digits", data_range=(-1, 1),
-                             clip_sample=True)
-    rebuilt = Schedule.from_name(meta["diffviz.beta_schedule"], int(meta["diffviz.num_train_timesteps"]),
-                                 float(meta["diffviz.beta_start"]), float(meta["diffviz.beta_end"]))
+    meta = contract_metadata(
+        prediction_type="epsilon", schedule=schedule, data="digits", data_range=(-1, 1), clip_sample=True
+    )
+    rebuilt = Schedule.from_name(
+        meta["diffviz.beta_schedule"],
+        int(meta["diffviz.num_train_timesteps"]),
+        float(meta["diffviz.beta_start"]),
+        float(meta["diffviz.beta_end"]),
+    )
     np.testing.assert_array_equal(rebuilt.betas, schedule.betas)
     assert meta["diffviz.data_range"] == "-1,1" and meta["diffviz.clip_sample"] == "true"
 

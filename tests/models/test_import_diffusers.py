@@ -18,16 +18,25 @@ from diffviz.runtime import load_model  # noqa: E402
 
 def _tiny_unet(**changes: object) -> diffusers.UNet2DModel:
     torch.manual_seed(0)
-    kwargs = dict(sample_size=8, in_channels=1, out_channels=1, block_out_channels=(8, 16), layers_per_block=1,
-                  down_block_types=("DownBlock2D", "AttnDownBlock2D"), up_block_types=("AttnUpBlock2D", "UpBlock2D"),
-                  norm_num_groups=4, attention_head_dim=4)
+    kwargs = dict(
+        sample_size=8,
+        in_channels=1,
+        out_channels=1,
+        block_out_channels=(8, 16),
+        layers_per_block=1,
+        down_block_types=("DownBlock2D", "AttnDownBlock2D"),
+        up_block_types=("AttnUpBlock2D", "UpBlock2D"),
+        norm_num_groups=4,
+        attention_head_dim=4,
+    )
     kwargs.update(changes)
     return diffusers.UNet2DModel(**kwargs).eval()
 
 
 def _scheduler(**changes: object) -> diffusers.DDPMScheduler:
-    kwargs = dict(num_train_timesteps=500, beta_schedule="squaredcos_cap_v2", prediction_type="v_prediction",
-                  clip_sample=False)
+    kwargs = dict(
+        num_train_timesteps=500, beta_schedule="squaredcos_cap_v2", prediction_type="v_prediction", clip_sample=False
+    )
     kwargs.update(changes)
     return diffusers.DDPMScheduler(**kwargs)
 
@@ -56,7 +65,9 @@ def test_unet_and_scheduler_become_a_contract_model(tmp_path: Path, capsys: pyte
     model = load_model(out)
     assert model.prediction_type == "v_prediction" and model.data_shape == (1, 8, 8)
     reference = diffusers.DDPMScheduler.from_pretrained(folder)  # diffusers' own ᾱ for the same config
-    np.testing.assert_allclose(model.train_schedule.alpha_bars, reference.alphas_cumprod.numpy(), rtol=1e-4)  # theirs is float32
+    np.testing.assert_allclose(
+        model.train_schedule.alpha_bars, reference.alphas_cumprod.numpy(), rtol=1e-4
+    )  # theirs is float32
     x = np.random.default_rng(0).standard_normal((3, 1, 8, 8)).astype(np.float32)
     with torch.no_grad():
         want = unet(torch.from_numpy(x), torch.full((3,), 123)).sample.numpy()
@@ -107,13 +118,16 @@ def test_missing_weights_are_refused(tmp_path: Path, capsys: pytest.CaptureFixtu
     _refused(capsys, tmp_path, folder, "diffusers cannot load the UNet2DModel")
 
 
-@pytest.mark.parametrize("unet_change, sched_change, phrase", [
-    (dict(num_class_embeds=10), {}, "class-conditional"),
-    ({}, dict(trained_betas=[0.01] * 10, num_train_timesteps=10), "trained_betas"),
-    ({}, dict(beta_schedule="sigmoid", beta_start=0.5, beta_end=0.2), "invalid schedule"),
-])
+@pytest.mark.parametrize(
+    "unet_change, sched_change, phrase",
+    [
+        (dict(num_class_embeds=10), {}, "class-conditional"),
+        ({}, dict(trained_betas=[0.01] * 10, num_train_timesteps=10), "trained_betas"),
+        ({}, dict(beta_schedule="sigmoid", beta_start=0.5, beta_end=0.2), "invalid schedule"),
+    ],
+)
 def test_what_the_contract_cannot_hold_is_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], unet_change: dict, sched_change: dict, phrase: str,
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], unet_change: dict, sched_change: dict, phrase: str
 ) -> None:
     folder = tmp_path / "m"
     _tiny_unet(**unet_change).save_pretrained(folder)

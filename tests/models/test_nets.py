@@ -35,18 +35,21 @@ def _randomize(module: torch.nn.Module) -> torch.nn.Module:
     return module.eval()
 
 
-@pytest.mark.parametrize("net, shape", [
-    (TimeMLP(), (2,)),
-    pytest.param(SmallUNet(channels=(8, 16), patch=2), (1, 16, 16), marks=pytest.mark.slow),
-    pytest.param(SmallUNet(channels=(8, 16), patch=1), (1, 8, 8), marks=pytest.mark.slow),
-])
+@pytest.mark.parametrize(
+    "net, shape",
+    [
+        (TimeMLP(), (2,)),
+        pytest.param(SmallUNet(channels=(8, 16), patch=2), (1, 16, 16), marks=pytest.mark.slow),
+        pytest.param(SmallUNet(channels=(8, 16), patch=1), (1, 8, 8), marks=pytest.mark.slow),
+    ],
+)
 def test_each_sample_is_computed_on_its_own(net: torch.nn.Module, shape: tuple[int, ...]) -> None:
     net = _randomize(net)
     x = torch.randn(6, *shape)
     t = torch.tensor([0, 999, 500, 3, 250, 750])
     with torch.no_grad():
         batched = net(x, t)
-        alone = torch.cat([net(x[i:i + 1], t[i:i + 1]) for i in range(6)])
+        alone = torch.cat([net(x[i : i + 1], t[i : i + 1]) for i in range(6)])
         other_t = net(x, torch.flip(t, [0]))
     assert batched.shape == x.shape
     torch.testing.assert_close(batched, alone, rtol=1e-5, atol=1e-5)

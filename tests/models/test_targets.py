@@ -55,7 +55,9 @@ def test_numpy_and_torch_agree(kind: str, batch) -> None:
     want = training_target(kind, x0, eps, ab)
     got = training_target(kind, torch.from_numpy(x0), torch.from_numpy(eps), torch.from_numpy(ab))
     np.testing.assert_allclose(got.numpy(), want, rtol=1e-12)
-    np.testing.assert_allclose(loss_weight(kind, torch.from_numpy(ab)).numpy(), loss_weight(kind, ab) * np.ones_like(ab))
+    np.testing.assert_allclose(
+        loss_weight(kind, torch.from_numpy(ab)).numpy(), loss_weight(kind, ab) * np.ones_like(ab)
+    )
 
 
 def test_unknown_prediction_type_is_refused(batch) -> None:

@@ -41,7 +41,7 @@ def test_same_seed_same_model_other_seed_other_model() -> None:
     config = default_config("moons", steps=60)
     a, b, c = train(config), train(config), train(config.replace(seed=1))
     np.testing.assert_array_equal(a.losses, b.losses)
-    for pa, pb in zip(a.model.parameters(), b.model.parameters()):
+    for pa, pb in zip(a.model.parameters(), b.model.parameters(), strict=True):
         assert torch.equal(pa, pb)
     assert not np.array_equal(a.losses, c.losses)
 
@@ -69,10 +69,15 @@ def test_learning_rate_warms_up_then_decays_to_zero() -> None:
     assert lrs[-1] < 1e-7
 
 
-@pytest.mark.parametrize("change, match", [
-    (dict(steps=0), "steps must be ≥ 1"), (dict(lr=-1.0), "lr must be > 0"),
-    (dict(prediction_type="noise"), "unknown prediction type"), (dict(ema_decay=1.0), "ema_decay"),
-])
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (dict(steps=0), "steps must be ≥ 1"),
+        (dict(lr=-1.0), "lr must be > 0"),
+        (dict(prediction_type="noise"), "unknown prediction type"),
+        (dict(ema_decay=1.0), "ema_decay"),
+    ],
+)
 def test_bad_options_are_named(change: dict, match: str) -> None:
     with pytest.raises(ConfigError, match=match):
         default_config("moons", **change)

@@ -21,7 +21,7 @@ NAMES_2D = [n for n, e in MODELS.items() if e["layout"] == "points"]
 def test_index_has_exactly_the_format_the_runtime_reads() -> None:
     assert set(INDEX) == {"default", "models"} and INDEX["default"] in MODELS
     for name, entry in MODELS.items():
-        assert set(entry) == {"file", "data", "kind", "prediction_type", "description"}, name
+        assert set(entry) == {"file", "data", "layout", "prediction_type", "description"}, name
         assert entry["file"] == f"{name}.onnx" and (ZOO_DIR / entry["file"]).is_file()
         assert entry["layout"] == ("image" if entry["data"] == "digits" else "points")
         assert entry["data"] == "digits" or entry["data"] in DATASETS
@@ -35,8 +35,8 @@ def test_the_index_is_what_build_zoo_writes() -> None:
 
 def test_the_zoo_covers_the_promised_models_and_prediction_types() -> None:
     assert {"moons", "swiss_roll", "8gaussians", "checkerboard", "rings", "digits"} <= set(MODELS)
-    kinds = {e["prediction_type"] for e in MODELS.values()}
-    assert {"epsilon", "score", "v_prediction"} <= kinds
+    types = {e["prediction_type"] for e in MODELS.values()}
+    assert {"epsilon", "score", "v_prediction"} <= types
 
 
 def test_all_bundled_models_together_fit_in_10_mb() -> None:
@@ -49,9 +49,9 @@ def test_each_bundled_model_loads_by_name_with_its_zoo_facts(name: str) -> None:
     model = load_model(name)
     entry = MODELS[name]
     assert model.prediction_type == entry["prediction_type"] and model.data == entry["data"]
-    assert model.data_shape == ((1, 16, 16) if entry["kind"] == "image" else (2,))
+    assert model.data_shape == ((1, 16, 16) if entry["layout"] == "image" else (2,))
     assert model.metadata["diffviz.contract_version"] == "1" and model.batch_size is None  # dynamic batch
-    assert model.clip_sample == (entry["kind"] == "image")
+    assert model.clip_sample == (entry["layout"] == "image")
 
 
 @pytest.mark.slow
@@ -103,6 +103,7 @@ def test_the_judge_rejects_noise_and_blank_images() -> None:
 
 def test_pyproject_ships_the_zoo_files_as_package_data() -> None:
     import fnmatch
+
     import tomllib
 
     pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"

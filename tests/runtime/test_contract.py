@@ -8,11 +8,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers import onnx_models as om
 from diffviz.runtime import (
-    InputNamesError, InputTypeError, ModelError, ModelFileNotFoundError, ModelLoadError, NonFiniteOutputError,
-    NotOnnxError, OnnxDenoiser, OutputError, OutputShapeError, load_model,
+    InputNamesError,
+    InputTypeError,
+    ModelError,
+    ModelFileNotFoundError,
+    ModelLoadError,
+    NonFiniteOutputError,
+    NotOnnxError,
+    OnnxDenoiser,
+    OutputError,
+    OutputShapeError,
+    load_model,
 )
+from tests.helpers import onnx_models as om
 
 
 def refused(path: Path, cls: type[ModelError], *words: str) -> str:
@@ -69,8 +78,12 @@ def test_three_inputs(tmp_path: Path) -> None:
 
 
 def test_one_input(tmp_path: Path) -> None:
-    path = om.save_model(tmp_path / "one.onnx", [om.helper.make_node("Identity", ["x"], ["out"])],
-                         [om.value("x", om.FLOAT, ("N", 2))], [om.value("out", om.FLOAT, ("N", 2))])
+    path = om.save_model(
+        tmp_path / "one.onnx",
+        [om.helper.make_node("Identity", ["x"], ["out"])],
+        [om.value("x", om.FLOAT, ("N", 2))],
+        [om.value("out", om.FLOAT, ("N", 2))],
+    )
     refused(path, InputNamesError, "'x';", "exactly two inputs")
 
 
@@ -84,8 +97,14 @@ def test_x_float64(tmp_path: Path) -> None:
 
 
 def test_x_rank_3(tmp_path: Path) -> None:
-    refused(om.echo_t_model(tmp_path / "r3.onnx", x_shape=("N", 2, 2)), InputTypeError, "'x'", "rank 3",
-            "[N, D]", "[N, C, H, W]")
+    refused(
+        om.echo_t_model(tmp_path / "r3.onnx", x_shape=("N", 2, 2)),
+        InputTypeError,
+        "'x'",
+        "rank 3",
+        "[N, D]",
+        "[N, C, H, W]",
+    )
 
 
 def test_t_rank_2(tmp_path: Path) -> None:
@@ -94,16 +113,30 @@ def test_t_rank_2(tmp_path: Path) -> None:
 
 
 def test_dynamic_data_dimension(tmp_path: Path) -> None:
-    refused(om.echo_t_model(tmp_path / "dyn.onnx", x_shape=("N", "D")), InputTypeError, "'D'", "axis 1",
-            "only the batch axis")
+    refused(
+        om.echo_t_model(tmp_path / "dyn.onnx", x_shape=("N", "D")),
+        InputTypeError,
+        "'D'",
+        "axis 1",
+        "only the batch axis",
+    )
 
 
 def test_batch_sizes_disagree(tmp_path: Path) -> None:
     h = om.helper
-    nodes = [h.make_node("Cast", ["t"], ["tf"], to=om.FLOAT), h.make_node("ReduceSum", ["tf"], ["s"], keepdims=0),
-             h.make_node("Mul", ["s", "zero"], ["s0"]), h.make_node("Add", ["x", "s0"], ["out"])]
-    path = om.save_model(tmp_path / "b.onnx", nodes, [om.value("x", om.FLOAT, (8, 2)), om.value("t", om.INT64, (4,))],
-                         [om.value("out", om.FLOAT, (8, 2))], initializers=[("zero", om.np.float32(0))])
+    nodes = [
+        h.make_node("Cast", ["t"], ["tf"], to=om.FLOAT),
+        h.make_node("ReduceSum", ["tf"], ["s"], keepdims=0),
+        h.make_node("Mul", ["s", "zero"], ["s0"]),
+        h.make_node("Add", ["x", "s0"], ["out"]),
+    ]
+    path = om.save_model(
+        tmp_path / "b.onnx",
+        nodes,
+        [om.value("x", om.FLOAT, (8, 2)), om.value("t", om.INT64, (4,))],
+        [om.value("out", om.FLOAT, (8, 2))],
+        initializers=[("zero", om.np.float32(0))],
+    )
     refused(path, InputTypeError, "different batch sizes")
 
 
@@ -116,8 +149,13 @@ def test_output_float64(tmp_path: Path) -> None:
 
 
 def test_declared_output_shape_differs(tmp_path: Path) -> None:
-    refused(om.wide_output_model(tmp_path / "wide.onnx", ("N", 4)), OutputShapeError, "declared [N, 4]",
-            "[N, 2]", "shaped like x")
+    refused(
+        om.wide_output_model(tmp_path / "wide.onnx", ("N", 4)),
+        OutputShapeError,
+        "declared [N, 4]",
+        "[N, 2]",
+        "shaped like x",
+    )
 
 
 def test_output_shape_differs_at_probe(tmp_path: Path) -> None:
@@ -130,11 +168,18 @@ def test_nan_at_probe(tmp_path: Path) -> None:
 
 
 def test_every_error_is_a_distinct_class() -> None:
-    classes = [ModelFileNotFoundError, NotOnnxError, ModelLoadError, InputNamesError, InputTypeError, OutputError,
-               OutputShapeError, NonFiniteOutputError]
+    classes = [
+        ModelFileNotFoundError,
+        NotOnnxError,
+        ModelLoadError,
+        InputNamesError,
+        InputTypeError,
+        OutputError,
+        OutputShapeError,
+        NonFiniteOutputError,
+    ]
     assert len(set(classes)) == len(classes)
-    assert all(issubclass(c, ModelError) and not any(issubclass(c, o) for o in classes if o is not c)
-               for c in classes)
+    assert all(issubclass(c, ModelError) and not any(issubclass(c, o) for o in classes if o is not c) for c in classes)
 
 
 def test_good_model_passes_all_checks(echo_onnx: Path) -> None:

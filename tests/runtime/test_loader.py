@@ -10,11 +10,17 @@ from pathlib import Path
 import pytest
 
 import diffviz
-from tests.helpers import onnx_models as om
 from diffviz.core import GaussianMixture
 from diffviz.runtime import (
-    ModelFileNotFoundError, OnnxDenoiser, UnknownModelError, bundled_models, default_model_name, load_model, loader,
+    ModelFileNotFoundError,
+    OnnxDenoiser,
+    UnknownModelError,
+    bundled_models,
+    default_model_name,
+    load_model,
+    loader,
 )
+from tests.helpers import onnx_models as om
 
 
 def test_analytic_names() -> None:
@@ -63,8 +69,10 @@ def fake_zoo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     package.mkdir()
     (package / "__init__.py").write_text("")
     om.echo_t_model(package / "rings_mlp.onnx", metadata={**om.schedule_metadata(T=64), "diffviz.data": "rings"})
-    index = {"default": "rings_mlp", "models": {"rings_mlp": {
-        "file": "rings_mlp.onnx", "data": "rings", "layout": "points", "description": "test"}}}
+    index = {
+        "default": "rings_mlp",
+        "models": {"rings_mlp": {"file": "rings_mlp.onnx", "data": "rings", "layout": "points", "description": "test"}},
+    }
     (package / "zoo.json").write_text(json.dumps(index))
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "fakezoo_pkg", raising=False)  # one test's package is not the next one's

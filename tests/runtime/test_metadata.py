@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers import onnx_models as om
 from diffviz.runtime import MetadataError, OnnxDenoiser, load_model
+from tests.helpers import onnx_models as om
 
 
 def test_no_metadata_loads_with_documented_defaults_and_notice(tmp_path: Path) -> None:
@@ -22,9 +22,17 @@ def test_no_metadata_loads_with_documented_defaults_and_notice(tmp_path: Path) -
 
 
 def test_full_metadata_is_read(tmp_path: Path) -> None:
-    meta = om.schedule_metadata("v_prediction", T=250, schedule="squaredcos_cap_v2", name="my model",
-                                description="a test", data="spiral", data_range="-2.5,2.5", clip_sample="true",
-                                time_input="index")
+    meta = om.schedule_metadata(
+        "v_prediction",
+        T=250,
+        schedule="squaredcos_cap_v2",
+        name="my model",
+        description="a test",
+        data="spiral",
+        data_range="-2.5,2.5",
+        clip_sample="true",
+        time_input="index",
+    )
     model = OnnxDenoiser(om.echo_t_model(tmp_path / "full.onnx", t_dtype=om.FLOAT, metadata=meta))
     assert (model.name, model.description, model.prediction_type) == ("my model", "a test", "v_prediction")
     assert model.train_schedule.config["name"] == "squaredcos_cap_v2" and model.train_schedule.num_steps == 250
@@ -42,26 +50,30 @@ def test_partial_metadata_names_the_defaults(tmp_path: Path) -> None:
 
 
 def test_unknown_data_set_is_a_notice_not_an_error(tmp_path: Path) -> None:
-    model = OnnxDenoiser(om.echo_t_model(tmp_path / "d.onnx", metadata={**om.schedule_metadata(),
-                                                                         "diffviz.data": "cifar10"}))
+    model = OnnxDenoiser(
+        om.echo_t_model(tmp_path / "d.onnx", metadata={**om.schedule_metadata(), "diffviz.data": "cifar10"})
+    )
     assert model.data is None and any("cifar10" in n for n in model.notices)
 
 
-@pytest.mark.parametrize("key, value, words", [
-    ("prediction_type", "noise", ["diffviz.prediction_type", "'noise'", "epsilon, score, sample, v_prediction"]),
-    ("beta_schedule", "cosine", ["diffviz.beta_schedule", "'cosine'", "squaredcos_cap_v2"]),
-    ("beta_start", "2", ["schedule", "beta_start", "outside (0, 1)"]),
-    ("beta_start", "0.5", ["schedule", "larger than beta_end"]),
-    ("beta_end", "lots", ["diffviz.beta_end", "not a number"]),
-    ("num_train_timesteps", "ten", ["diffviz.num_train_timesteps", "not an integer"]),
-    ("num_train_timesteps", "0", ["diffviz.num_train_timesteps", "≥ 1"]),
-    ("contract_version", "2", ["diffviz.contract_version", "version 1"]),
-    ("time_input", "continuous", ["time_input", "float32", "int64"]),
-    ("time_input", "seconds", ["diffviz.time_input", "index, continuous"]),
-    ("data_range", "1,-1", ["data_range", "lo < hi"]),
-    ("data_range", "1", ["data_range", "lo,hi"]),
-    ("clip_sample", "yes", ["diffviz.clip_sample", "true or false"]),
-])
+@pytest.mark.parametrize(
+    "key, value, words",
+    [
+        ("prediction_type", "noise", ["diffviz.prediction_type", "'noise'", "epsilon, score, sample, v_prediction"]),
+        ("beta_schedule", "cosine", ["diffviz.beta_schedule", "'cosine'", "squaredcos_cap_v2"]),
+        ("beta_start", "2", ["schedule", "beta_start", "outside (0, 1)"]),
+        ("beta_start", "0.5", ["schedule", "larger than beta_end"]),
+        ("beta_end", "lots", ["diffviz.beta_end", "not a number"]),
+        ("num_train_timesteps", "ten", ["diffviz.num_train_timesteps", "not an integer"]),
+        ("num_train_timesteps", "0", ["diffviz.num_train_timesteps", "≥ 1"]),
+        ("contract_version", "2", ["diffviz.contract_version", "version 1"]),
+        ("time_input", "continuous", ["time_input", "float32", "int64"]),
+        ("time_input", "seconds", ["diffviz.time_input", "index, continuous"]),
+        ("data_range", "1,-1", ["data_range", "lo < hi"]),
+        ("data_range", "1", ["data_range", "lo,hi"]),
+        ("clip_sample", "yes", ["diffviz.clip_sample", "true or false"]),
+    ],
+)
 def test_bad_metadata_value(tmp_path: Path, key: str, value: str, words: list[str]) -> None:
     path = om.echo_t_model(tmp_path / "meta.onnx", metadata={**om.schedule_metadata(), f"diffviz.{key}": value})
     with pytest.raises(MetadataError) as info:
@@ -72,7 +84,8 @@ def test_bad_metadata_value(tmp_path: Path, key: str, value: str, words: list[st
 
 
 def test_2d_data_set_on_an_image_model(tmp_path: Path) -> None:
-    path = om.echo_t_model(tmp_path / "img.onnx", x_shape=("N", 1, 8, 8),
-                           metadata={**om.schedule_metadata(), "diffviz.data": "moons"})
+    path = om.echo_t_model(
+        tmp_path / "img.onnx", x_shape=("N", 1, 8, 8), metadata={**om.schedule_metadata(), "diffviz.data": "moons"}
+    )
     with pytest.raises(MetadataError, match="'moons' is a 2D data set"):
         load_model(path)

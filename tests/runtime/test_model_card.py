@@ -13,11 +13,11 @@ import numpy as np
 import onnx
 import pytest
 
-from tests.helpers import onnx_models as om
 from diffviz.cli import main
 from diffviz.core import ModelCard
 from diffviz.runtime import OnnxDenoiser, load_model
 from diffviz.ui.model_info import describe
+from tests.helpers import onnx_models as om
 
 PROVIDER_WORDS = {"CPUExecutionProvider": "CPU", "CUDAExecutionProvider": "CUDA"}
 
@@ -30,8 +30,9 @@ def _file_metadata(path: Path) -> dict[str, str]:
 def _betas(meta: dict[str, str]) -> np.ndarray:
     """β of the training schedule the metadata describes (linear only: what the bundled moons model uses)."""
     assert meta["diffviz.beta_schedule"] == "linear"
-    return np.linspace(float(meta["diffviz.beta_start"]), float(meta["diffviz.beta_end"]),
-                       int(meta["diffviz.num_train_timesteps"]))
+    return np.linspace(
+        float(meta["diffviz.beta_start"]), float(meta["diffviz.beta_end"]), int(meta["diffviz.num_train_timesteps"])
+    )
 
 
 def test_a_bundled_models_card_is_what_its_file_says() -> None:
@@ -85,8 +86,12 @@ def test_an_analytic_models_card() -> None:
 
 
 def test_an_image_models_card_and_describe(tmp_path: Path) -> None:
-    meta = {**om.schedule_metadata(T=50, beta_end=0.3), "diffviz.data_range": "-1,1", "diffviz.data": "digits",
-            "diffviz.clip_sample": "true"}
+    meta = {
+        **om.schedule_metadata(T=50, beta_end=0.3),
+        "diffviz.data_range": "-1,1",
+        "diffviz.data": "digits",
+        "diffviz.clip_sample": "true",
+    }
     model = OnnxDenoiser(om.echo_t_model(tmp_path / "img.onnx", x_shape=("N", 1, 4, 4), metadata=meta))
     card = model.card
     assert card.is_image and card.layout == "image" and card.data_shape == (1, 4, 4)
@@ -104,8 +109,9 @@ def test_a_fixed_batch_models_card_carries_its_notices(tmp_path: Path) -> None:
     assert any("fixed batch size 8" in n for n in card.notices)
 
 
-def test_info_names_provider_sha256_and_notices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_info_names_provider_sha256_and_notices(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("DIFFVIZ_PROVIDER", "cpu")
     path = om.scale_model(tmp_path / "bare.onnx", 1.0, x_shape=(8, 2))
     assert main(["info", str(path), "--n", "16"]) == 0
@@ -114,7 +120,7 @@ def test_info_names_provider_sha256_and_notices(tmp_path: Path, monkeypatch: pyt
     assert f"{'sha256:':<19}{digest}" in lines
     assert f"{'provider:':<19}CPUExecutionProvider" in lines
     assert f"{'file:':<19}{path}" in lines and f"{'batch size:':<19}8" in lines
-    notices = lines[lines.index("notices:") + 1:-1]
+    notices = lines[lines.index("notices:") + 1 : -1]
     assert "  - DIFFVIZ_PROVIDER=cpu: running on CPU" in notices
     assert any("no diffviz metadata" in n for n in notices) and any("fixed batch size 8" in n for n in notices)
     assert all(n.startswith("  - ") for n in notices)

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 import diffviz
-from tests.helpers import onnx_models as om
 from diffviz.core import GaussianMixture, Schedule, rerun
 from diffviz.core.parameterization import score_from_eps
 from diffviz.runtime import OnnxDenoiser, load_model
 from diffviz.runtime.providers import session_threads
 from diffviz.runtime.runner import SessionRunner
+from tests.helpers import onnx_models as om
 
 RNG = np.random.default_rng(7)
 
@@ -29,8 +29,9 @@ def test_index_model_gets_int64_t_rounded(echo_onnx: Path) -> None:
 
 
 def test_continuous_model_gets_fractional_t(tmp_path: Path) -> None:
-    model = OnnxDenoiser(om.echo_t_model(tmp_path / "c.onnx", t_dtype=om.FLOAT,
-                                         metadata=om.schedule_metadata(T=100, beta_end=0.2)))
+    model = OnnxDenoiser(
+        om.echo_t_model(tmp_path / "c.onnx", t_dtype=om.FLOAT, metadata=om.schedule_metadata(T=100, beta_end=0.2))
+    )
     assert model.time_input == "continuous"
     np.testing.assert_array_equal(model(np.zeros((3, 2), np.float32), 41.25), np.full((3, 2), 41.25, np.float32))
 
@@ -52,8 +53,13 @@ def test_model_time_between_two_training_steps(tmp_path: Path) -> None:
 
 
 def test_image_shaped_model(tmp_path: Path) -> None:
-    model = OnnxDenoiser(om.echo_t_model(tmp_path / "img.onnx", x_shape=("N", 1, 4, 4), metadata={
-        **om.schedule_metadata(T=50), "diffviz.data_range": "-1,1", "diffviz.data": "digits"}))
+    model = OnnxDenoiser(
+        om.echo_t_model(
+            tmp_path / "img.onnx",
+            x_shape=("N", 1, 4, 4),
+            metadata={**om.schedule_metadata(T=50), "diffviz.data_range": "-1,1", "diffviz.data": "digits"},
+        )
+    )
     assert model.data_shape == (1, 4, 4) and model.data == "digits" and model.data_range == (-1.0, 1.0)
     run = diffviz.sample(model, model.train_schedule, "ddim", n=3, seed=0)
     assert run.x.shape == (51, 3, 1, 4, 4) and run.field_eps is None
@@ -127,8 +133,11 @@ def test_exact_gaussian_model_matches_analytic_mixture(tmp_path: Path, sampler: 
     """An ONNX graph of the exact ε̂ for N(0, v·I) data samples like the float64 analytic mixture of that law."""
     v = 0.3
     schedule = Schedule.from_name("linear", 200, 1e-4, 0.1)
-    onnx_model = OnnxDenoiser(om.gaussian_eps_model(tmp_path / "gauss.onnx", schedule.alpha_bars, v,
-                                                    om.schedule_metadata(T=200, beta_end=0.1)))
+    onnx_model = OnnxDenoiser(
+        om.gaussian_eps_model(
+            tmp_path / "gauss.onnx", schedule.alpha_bars, v, om.schedule_metadata(T=200, beta_end=0.1)
+        )
+    )
     exact = GaussianMixture(np.zeros((1, 2)), np.ones(1), v * np.eye(2)[None])
     x = RNG.standard_normal((50, 2)).astype(np.float32)
     for i in (0, 80, 199):
@@ -155,8 +164,9 @@ def test_protocol(echo_onnx: Path) -> None:
 
 
 def test_large_vector_batches_run_in_chunks_with_the_same_result(tmp_path: Path) -> None:
-    model = OnnxDenoiser(om.gaussian_eps_model(tmp_path / "g.onnx", np.linspace(0.99, 0.01, 100), 0.5,
-                                               om.schedule_metadata(T=100)))
+    model = OnnxDenoiser(
+        om.gaussian_eps_model(tmp_path / "g.onnx", np.linspace(0.99, 0.01, 100), 0.5, om.schedule_metadata(T=100))
+    )
     rows = model._runner.max_rows
     if model.provider == "CPUExecutionProvider":
         assert rows == 2048 * session_threads()

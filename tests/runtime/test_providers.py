@@ -27,8 +27,9 @@ print(json.dumps(dict(provider=first.provider, again=second.provider, probe=cuda
 def run_report(path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if k != ENV_VAR}
     environ.update(env)
-    return subprocess.run([sys.executable, "-c", REPORT, str(path)], capture_output=True, text=True, env=environ,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", REPORT, str(path)], capture_output=True, text=True, env=environ, timeout=120
+    )
 
 
 def test_auto_ends_on_a_provider_that_runs_without_ort_noise(echo_onnx: Path) -> None:

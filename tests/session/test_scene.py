@@ -10,8 +10,17 @@ import pytest
 
 from diffviz.core import GaussianMixture
 from diffviz.session import (
-    ModelRef, SamplerSettings, Scene, SceneError, ScheduleSettings, Session, ViewSettings, build_run, open_scene,
-    read_scene, write_scene,
+    ModelRef,
+    SamplerSettings,
+    Scene,
+    SceneError,
+    ScheduleSettings,
+    Session,
+    ViewSettings,
+    build_run,
+    open_scene,
+    read_scene,
+    write_scene,
 )
 from diffviz.session.settings import Playback
 
@@ -20,16 +29,25 @@ def _session(spec: str = "analytic:8gaussians") -> Session:
     session = Session()
     with session.batch():
         session.model = ModelRef(spec)
-        session.schedule = ScheduleSettings("squaredcos_cap_v2", 400, cosine_s=0.02, num_inference_steps=25,
-                                            timestep_spacing="leading")
-        session.sampler = SamplerSettings("pc", {"target_snr": 0.3, "corrector_steps": 2,
-                                                 "variance_type": "fixed_large"}, num_particles=300, seed=17)
-        session.view = ViewSettings(panels=("x_t", "x0_hat"), layout="1x4", trails=False, field_grid=12,
-                                    field_extent=(-3.0, 3.0, -2.0, 2.0), camera=(-2.5, 2.5, -1.5, 1.5), ui_scale=1.5,
-                                    theme="light")
+        session.schedule = ScheduleSettings(
+            "squaredcos_cap_v2", 400, cosine_s=0.02, num_inference_steps=25, timestep_spacing="leading"
+        )
+        session.sampler = SamplerSettings(
+            "pc", {"target_snr": 0.3, "corrector_steps": 2, "variance_type": "fixed_large"}, num_particles=300, seed=17
+        )
+        session.view = ViewSettings(
+            panels=("x_t", "x0_hat"),
+            layout="1x4",
+            trails=False,
+            field_grid=12,
+            field_extent=(-3.0, 3.0, -2.0, 2.0),
+            camera=(-2.5, 2.5, -1.5, 1.5),
+            ui_scale=1.5,
+            theme="light",
+        )
         session.playback = Playback(step=12, speed=60, loop=True)
         session.followed = (3, 41)
-        session.caption = "PC: one Langevin step per level — \"snr\" 0.3"
+        session.caption = 'PC: one Langevin step per level — "snr" 0.3'
     return session
 
 
@@ -100,31 +118,39 @@ def _write(tmp_path: Path, body: str) -> Path:
 GOOD_HEAD = 'format_version = 1\n[model]\nspec = "analytic:8gaussians"\n'
 
 
-@pytest.mark.parametrize("body, words", [
-    (GOOD_HEAD + "[view]\nsparkle = true\n", ["unknown key view.sparkle = True", "valid keys"]),
-    ("colour = 'red'\n" + GOOD_HEAD, ["unknown key colour = 'red'"]),
-    (GOOD_HEAD + "colour = 'red'\n", ["unknown key model.colour = 'red'"]),
-    (GOOD_HEAD + "[schedule]\nnum_train_timesteps = 'many'\n",
-     ["schedule.num_train_timesteps = 'many'", "expected an integer"]),
-    (GOOD_HEAD + "[schedule]\nbeta_end = 1.5\n", ["schedule.beta_end = 1.5"]),
-    (GOOD_HEAD + "[schedule]\nnum_train_timesteps = 1000000000\n", ["schedule.num_train_timesteps = 1000000000"]),
-    (GOOD_HEAD + "[sampler]\nseed = 1099511627776\n", ["sampler.seed = 1099511627776"]),
-    (GOOD_HEAD + "[sampler]\nname = 'ddpm'\n[sampler.options]\neta = 0.5\n",
-     ["unknown key sampler.options.eta = 0.5", "the ddpm sampler takes"]),
-    (GOOD_HEAD + "[sampler]\nname = 'ddim'\n[sampler.options]\neta = -1\n", ["sampler.options.eta = -1"]),
-    (GOOD_HEAD + "[sampler]\nname = 'langevin'\n", ["sampler.name = 'langevin'"]),
-    (GOOD_HEAD + "[view]\ncamera = [1, 2]\n", ["view.camera = [1, 2]", "four numbers"]),
-    (GOOD_HEAD + "[playback]\nstep = -3\n", ["playback.step = -3"]),
-    ("followed = [5000]\n" + GOOD_HEAD, ["followed", "num_particles = 2000"]),
-    ('format_version = 99\n[model]\nspec = "analytic:8gaussians"\n', ["format_version = 99", "newer diffviz"]),
-    ('[model]\nspec = "analytic:8gaussians"\n', ["format_version = None"]),
-    ("format_version = 1\n", ["a scene needs [model] spec"]),
-    ('format_version = 1\n[model]\nspec = "missing/nowhere.onnx"\n', ["model.spec", "no such model file"]),
-    ('format_version = 1\n[model]\nspec = "not-a-bundled-model"\n', ["model.spec = 'not-a-bundled-model'"]),
-    ("format_version = 1\n[model\n", ["not a TOML scene"]),
-])
-def test_a_bad_scene_is_refused_with_one_message_naming_key_and_value(tmp_path: Path, body: str,
-                                                                     words: list[str]) -> None:
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        (GOOD_HEAD + "[view]\nsparkle = true\n", ["unknown key view.sparkle = True", "valid keys"]),
+        ("colour = 'red'\n" + GOOD_HEAD, ["unknown key colour = 'red'"]),
+        (GOOD_HEAD + "colour = 'red'\n", ["unknown key model.colour = 'red'"]),
+        (
+            GOOD_HEAD + "[schedule]\nnum_train_timesteps = 'many'\n",
+            ["schedule.num_train_timesteps = 'many'", "expected an integer"],
+        ),
+        (GOOD_HEAD + "[schedule]\nbeta_end = 1.5\n", ["schedule.beta_end = 1.5"]),
+        (GOOD_HEAD + "[schedule]\nnum_train_timesteps = 1000000000\n", ["schedule.num_train_timesteps = 1000000000"]),
+        (GOOD_HEAD + "[sampler]\nseed = 1099511627776\n", ["sampler.seed = 1099511627776"]),
+        (
+            GOOD_HEAD + "[sampler]\nname = 'ddpm'\n[sampler.options]\neta = 0.5\n",
+            ["unknown key sampler.options.eta = 0.5", "the ddpm sampler takes"],
+        ),
+        (GOOD_HEAD + "[sampler]\nname = 'ddim'\n[sampler.options]\neta = -1\n", ["sampler.options.eta = -1"]),
+        (GOOD_HEAD + "[sampler]\nname = 'langevin'\n", ["sampler.name = 'langevin'"]),
+        (GOOD_HEAD + "[view]\ncamera = [1, 2]\n", ["view.camera = [1, 2]", "four numbers"]),
+        (GOOD_HEAD + "[playback]\nstep = -3\n", ["playback.step = -3"]),
+        ("followed = [5000]\n" + GOOD_HEAD, ["followed", "num_particles = 2000"]),
+        ('format_version = 99\n[model]\nspec = "analytic:8gaussians"\n', ["format_version = 99", "newer diffviz"]),
+        ('[model]\nspec = "analytic:8gaussians"\n', ["format_version = None"]),
+        ("format_version = 1\n", ["a scene needs [model] spec"]),
+        ('format_version = 1\n[model]\nspec = "missing/nowhere.onnx"\n', ["model.spec", "no such model file"]),
+        ('format_version = 1\n[model]\nspec = "not-a-bundled-model"\n', ["model.spec = 'not-a-bundled-model'"]),
+        ("format_version = 1\n[model\n", ["not a TOML scene"]),
+    ],
+)
+def test_a_bad_scene_is_refused_with_one_message_naming_key_and_value(
+    tmp_path: Path, body: str, words: list[str]
+) -> None:
     with pytest.raises(SceneError) as info:
         open_scene(_write(tmp_path, body))
     message = str(info.value)

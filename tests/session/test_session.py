@@ -13,9 +13,11 @@ from diffviz.session.settings import Playback
 
 
 def test_importing_the_session_loads_no_qt() -> None:
-    code = ("import diffviz.session, diffviz.session.scene, diffviz.session.request, sys\n"
-            "print(','.join(m for m in sys.modules if m.split('.')[0] in "
-            "('PySide6', 'pyqtgraph', 'superqt', 'shiboken6', 'onnxruntime', 'torch')))")
+    code = (
+        "import diffviz.session, diffviz.session.scene, diffviz.session.request, sys\n"
+        "print(','.join(m for m in sys.modules if m.split('.')[0] in "
+        "('PySide6', 'pyqtgraph', 'superqt', 'shiboken6', 'onnxruntime', 'torch')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
 
@@ -70,17 +72,20 @@ def test_sampler_options_are_one_value_per_name_and_the_active_ones_are_the_samp
         s.with_options(temperature=2.0)
 
 
-@pytest.mark.parametrize("settings, words", [
-    (ScheduleSettings(num_train_timesteps=10**9), ["schedule.num_train_timesteps", "1000000000"]),
-    (ScheduleSettings(beta_start=0.5, beta_end=0.1), ["beta_start"]),
-    (ScheduleSettings(timestep_spacing="random"), ["schedule.timestep_spacing", "'random'"]),
-    (SamplerSettings(seed=2**40), ["sampler.seed", str(2**40)]),
-    (SamplerSettings(num_particles=10**12), ["sampler.num_particles"]),
-    (SamplerSettings("ddim", {"eta": float("nan")}), ["sampler.options.eta", "nan"]),
-    (ViewSettings(panels=("x_t", "sparkles")), ["view.panels", "sparkles"]),
-    (ViewSettings(camera=(1.0, -1.0, 0.0, 1.0)), ["view.camera"]),
-    (Playback(speed=7), ["playback.speed", "7"]),
-])
+@pytest.mark.parametrize(
+    "settings, words",
+    [
+        (ScheduleSettings(num_train_timesteps=10**9), ["schedule.num_train_timesteps", "1000000000"]),
+        (ScheduleSettings(beta_start=0.5, beta_end=0.1), ["beta_start"]),
+        (ScheduleSettings(timestep_spacing="random"), ["schedule.timestep_spacing", "'random'"]),
+        (SamplerSettings(seed=2**40), ["sampler.seed", str(2**40)]),
+        (SamplerSettings(num_particles=10**12), ["sampler.num_particles"]),
+        (SamplerSettings("ddim", {"eta": float("nan")}), ["sampler.options.eta", "nan"]),
+        (ViewSettings(panels=("x_t", "sparkles")), ["view.panels", "sparkles"]),
+        (ViewSettings(camera=(1.0, -1.0, 0.0, 1.0)), ["view.camera"]),
+        (Playback(speed=7), ["playback.speed", "7"]),
+    ],
+)
 def test_invalid_settings_are_refused_naming_the_field_and_value(settings: object, words: list[str]) -> None:
     with pytest.raises(SettingsError) as info:
         settings.validate()  # type: ignore[attr-defined]

@@ -9,7 +9,6 @@ from PySide6.QtCore import QThreadPool
 
 from diffviz.ui.model_info import default_model_spec
 from diffviz.ui.settings_store import SettingsStore
-
 from tests.helpers.ui_helpers import make_window, wait_finished
 
 

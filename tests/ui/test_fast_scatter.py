@@ -29,20 +29,29 @@ def test_the_installed_pyqtgraph_is_one_the_fast_path_was_checked_against() -> N
     assert checked in spec, f"CHECKED_PYQTGRAPH = {checked} lies outside the requirement pyqtgraph{spec}"
     upper = [Version(s.version) for s in spec if s.operator == "<"]
     assert upper and max(upper) <= Version(f"{checked.major}.{checked.minor + 1}"), (
-        f"pyqtgraph{spec} needs an upper bound right above CHECKED_PYQTGRAPH = {checked}")
+        f"pyqtgraph{spec} needs an upper bound right above CHECKED_PYQTGRAPH = {checked}"
+    )
     assert spec.contains(installed, prereleases=True), f"pyqtgraph {installed} is outside pyqtgraph{spec}"
     assert installed.release <= checked.release, (
         f"pyqtgraph {installed} is newer than CHECKED_PYQTGRAPH = {checked}: check FastScatter against it (the tests "
-        "below force its fast path), then raise CHECKED_PYQTGRAPH and the bound in pyproject.toml")
+        "below force its fast path), then raise CHECKED_PYQTGRAPH and the bound in pyproject.toml"
+    )
     assert FastScatter.fast
 
 
-@pytest.mark.parametrize("version, release, checked", [
-    ("0.13.7", (0, 13, 7), True), (CHECKED_PYQTGRAPH, version_tuple(CHECKED_PYQTGRAPH), True),
-    ("0.14.1.dev0", (0, 14, 1), False), ("0.15", (0, 15), False), ("1.0.0rc1", (1, 0, 0), False),
-])
-def test_versions_newer_than_the_checked_one_take_the_public_path(version: str, release: tuple[int, ...],
-                                                                  checked: bool) -> None:
+@pytest.mark.parametrize(
+    "version, release, checked",
+    [
+        ("0.13.7", (0, 13, 7), True),
+        (CHECKED_PYQTGRAPH, version_tuple(CHECKED_PYQTGRAPH), True),
+        ("0.14.1.dev0", (0, 14, 1), False),
+        ("0.15", (0, 15), False),
+        ("1.0.0rc1", (1, 0, 0), False),
+    ],
+)
+def test_versions_newer_than_the_checked_one_take_the_public_path(
+    version: str, release: tuple[int, ...], checked: bool
+) -> None:
     assert version_tuple(version) == release
     assert fast_path_checked(version) is checked
 
@@ -76,8 +85,11 @@ def _scatter(px_mode: bool = True) -> FastScatter:
 
 @pytest.mark.parametrize("px_mode", [True, False], ids=["px", "data units"])
 @pytest.mark.parametrize("fast", [True, False], ids=["fast path", "public path"])
-def test_moved_points_draw_exactly_as_set_data_draws_them(qtbot, fast: bool,  # type: ignore[no-untyped-def]
-                                                          px_mode: bool) -> None:
+def test_moved_points_draw_exactly_as_set_data_draws_them(
+    qtbot,
+    fast: bool,  # type: ignore[no-untyped-def]
+    px_mode: bool,
+) -> None:
     rng = np.random.default_rng(0)
     before = rng.normal(size=(N, 2)).astype(np.float32)
     after = (3 + 2 * rng.normal(size=(N, 2))).astype(np.float32)

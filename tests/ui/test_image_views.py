@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.helpers import ui_models as um
+from diffviz.session import DEFAULT_IMAGES, DEFAULT_POINTS
 from diffviz.ui.main_window import MainWindow
 from diffviz.ui.model_info import bundled_model_names
-from diffviz.session import DEFAULT_IMAGES, DEFAULT_POINTS
 from diffviz.ui.view_frame import Frame
 from diffviz.ui.view_images import GAP, GAP_VALUE, tile
+from tests.helpers import ui_models as um
 from tests.helpers.ui_helpers import differs, shown, wait_finished
 
 
@@ -28,7 +28,7 @@ def test_the_window_switches_to_image_views_on_an_image_model(qtbot, window: Mai
         window.timeline.slider.setValue(step)
         qtbot.waitUntil(lambda s=step: window.grid.index == s, timeout=2000)
         frames[step] = [shown(v) for v in window.grid.views]
-    for view, a, b in zip(window.grid.views, *frames.values()):
+    for view, a, b in zip(window.grid.views, *frames.values(), strict=True):
         assert differs(a, b), f"image view {view.key} did not change"
 
     # the ideal denoiser memorises: late in the run, x̂_0 is (nearly) one of its training images

@@ -12,7 +12,9 @@ QT_FREE = ("model_info", "readouts")
 
 @pytest.mark.parametrize("module", QT_FREE)
 def test_plain_modules_of_the_app_do_not_load_qt(module: str) -> None:
-    code = (f"import diffviz.ui.{module}, sys\n"
-            "print(','.join(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'superqt')))")
+    code = (
+        f"import diffviz.ui.{module}, sys\n"
+        "print(','.join(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'superqt')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""

@@ -11,10 +11,10 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QThreadPool, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
 
-from tests.helpers import ui_models as um
 from diffviz.ui.main_window import MainWindow
 from diffviz.ui.model_info import default_model_spec
 from diffviz.ui.view_frame import Frame
+from tests.helpers import ui_models as um
 from tests.helpers.ui_helpers import differs, shown, wait_finished
 
 
@@ -61,7 +61,6 @@ def test_a_slider_drag_is_throttled_not_queued(qtbot, window: MainWindow) -> Non
     assert math.isclose(window.state.trajectory.params.schedule_config["beta_end"], 10 ** values[-1], rel_tol=1e-6)
 
 
-@pytest.mark.slow
 def test_an_invalid_schedule_is_explained_inline_and_not_sampled(qtbot, window: MainWindow) -> None:
     errors: list[tuple[str, str]] = []
     window.errorShown.connect(lambda *e: errors.append(e))
@@ -85,7 +84,7 @@ def test_scrubbing_changes_what_every_view_shows(qtbot, window: MainWindow) -> N
         assert window.grid.view("eps").particles.scatter is not None
         np.testing.assert_array_equal(shown(window.grid.view("eps"))[0], Frame(traj, step).eps)
         np.testing.assert_array_equal(shown(window.grid.view("x0"))[0], Frame(traj, step).x0)
-    for view, a, b in zip(window.grid.views, frames[10], frames[60]):
+    for view, a, b in zip(window.grid.views, frames[10], frames[60], strict=True):
         assert differs(a, b), f"view {view.key} did not change between steps 10 and 60"
     assert "step 60/" in window.timeline.readout.text()
 
@@ -104,7 +103,6 @@ def test_a_corrupt_model_shows_an_error_and_keeps_the_previous_model(qtbot, wind
     assert after.params.model.name == previous.name
 
 
-@pytest.mark.slow
 def test_a_model_breaking_the_contract_is_refused_by_name(qtbot, window: MainWindow, tmp_path: Path) -> None:
     previous = window.state.model
     with qtbot.waitSignal(window.errorShown, timeout=5000) as blocker:
@@ -114,8 +112,7 @@ def test_a_model_breaking_the_contract_is_refused_by_name(qtbot, window: MainWin
 
 
 @pytest.mark.slow
-def test_a_model_failing_during_sampling_reverts_to_the_previous_one(qtbot, window: MainWindow,
-                                                                       tmp_path: Path) -> None:
+def test_a_model_failing_during_sampling_reverts_to_the_previous_one(qtbot, window: MainWindow, tmp_path: Path) -> None:
     previous = window.state.model
     with qtbot.waitSignal(window.errorShown, timeout=30000) as blocker:
         assert window.open_path(um.late_inf_model(tmp_path / "late.onnx"))  # loads: the probe passes
@@ -147,7 +144,6 @@ def test_a_new_setting_cancels_the_running_run(qtbot, window: MainWindow) -> Non
     assert first.steps_done < first.num_steps  # stopped, never finished
 
 
-@pytest.mark.slow
 def test_save_and_open_a_run(qtbot, window: MainWindow, tmp_path: Path) -> None:
     saved = window.state.trajectory
     path = tmp_path / "run.npz"
@@ -169,19 +165,18 @@ def test_a_file_that_is_not_a_run_is_refused(qtbot, window: MainWindow, tmp_path
     assert "notes.npz" in blocker.args[1] and "not a diffviz run" in blocker.args[1]
 
 
-@pytest.mark.slow
 def test_drag_and_drop_opens_a_model(qtbot, window: MainWindow, tmp_path: Path) -> None:
     path = um.shrink_model(tmp_path / "dropped.onnx", name="dropped")
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     traj = wait_finished(qtbot, window, lambda: window.dropEvent(event))
     assert window.state.model.name == "dropped" and traj.params.model.name == "dropped"
     assert "provider: CPU" in window.status_labels["provider"].text()
 
 
-@pytest.mark.slow
 def test_keyboard_steps_and_plays(qtbot, window: MainWindow) -> None:
     window.state.set_step(50)
     QTest.keyClick(window, Qt.Key.Key_Right)

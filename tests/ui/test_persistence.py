@@ -6,20 +6,23 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
-from tests.helpers import ui_models as um
-from diffviz.ui.main_window import MainWindow
 from diffviz.session import SamplerSettings, ScheduleSettings, ViewSettings
+from diffviz.ui.main_window import MainWindow
 from diffviz.ui.settings_store import SettingsStore
+from tests.helpers import ui_models as um
 from tests.helpers.ui_helpers import make_window, wait_finished
 
 
 def test_the_store_round_trips_settings_and_recent_files(tmp_path: Path) -> None:
     store = SettingsStore(tmp_path / "s.ini")
-    sched, sampler, view = ScheduleSettings(beta_end=0.03), SamplerSettings("pc", {"target_snr": 0.3}, seed=9), ViewSettings(trails=False)
+    sched, sampler, view = (
+        ScheduleSettings(beta_end=0.03),
+        SamplerSettings("pc", {"target_snr": 0.3}, seed=9),
+        ViewSettings(trails=False),
+    )
     store.save_settings("moons", sched, sampler, view)
     for p in ("a.onnx", "b.onnx", "a.onnx"):
         store.add_recent(p)
@@ -43,8 +46,11 @@ def test_a_corrupt_store_is_moved_aside_and_defaults_are_used(tmp_path: Path) ->
 
 def test_values_of_the_wrong_type_are_ignored_one_by_one(tmp_path: Path) -> None:
     store = SettingsStore(tmp_path / "s.ini")
-    store.qs.setValue("settings", '{"sampler": {"seed": "x", "name": "ddim", "options": {"eta": 7, "clip_sample": true}},'
-                                  ' "schedule": 7, "view": []}')
+    store.qs.setValue(
+        "settings",
+        '{"sampler": {"seed": "x", "name": "ddim", "options": {"eta": 7, "clip_sample": true}},'
+        ' "schedule": 7, "view": []}',
+    )
     store.qs.setValue("recent", "not json [")
     store.qs.setValue("geometry", "not bytes")
     assert store.load_settings() == (None, None, SamplerSettings("ddim", {"clip_sample": True}), ViewSettings())
@@ -53,8 +59,11 @@ def test_values_of_the_wrong_type_are_ignored_one_by_one(tmp_path: Path) -> None
 
 def test_a_store_from_before_the_session_keeps_its_settings(tmp_path: Path) -> None:
     store = SettingsStore(tmp_path / "s.ini")
-    store.qs.setValue("settings", '{"model": "moons", "schedule": {"num_train_steps": 500, "num_steps": 20, '
-                                  '"spacing": "leading"}, "sampler": {"kind": "pc", "n": 300, "snr": 0.3}}')
+    store.qs.setValue(
+        "settings",
+        '{"model": "moons", "schedule": {"num_train_steps": 500, "num_steps": 20, '
+        '"spacing": "leading"}, "sampler": {"kind": "pc", "n": 300, "snr": 0.3}}',
+    )
     model, schedule, sampler, _ = store.load_settings()
     assert schedule is not None and (schedule.num_train_timesteps, schedule.num_inference_steps) == (500, 20)
     assert schedule.timestep_spacing == "leading" and model == "moons"
@@ -91,8 +100,14 @@ def test_the_window_restores_settings_layout_and_recent_files(qtbot, tmp_path: P
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("junk", [b"[General\n\x00\xff garbage = = =\n", np.random.default_rng(0).bytes(3000),
-                                  b"[General]\nsettings=\"{unclosed\ngeometry=12\nwindow_state=@Invalid()\n"])
+@pytest.mark.parametrize(
+    "junk",
+    [
+        b"[General\n\x00\xff garbage = = =\n",
+        np.random.default_rng(0).bytes(3000),
+        b'[General]\nsettings="{unclosed\ngeometry=12\nwindow_state=@Invalid()\n',
+    ],
+)
 def test_a_corrupt_store_does_not_stop_the_window(qtbot, tmp_path: Path, junk: bytes) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "s.ini"
     path.write_bytes(junk)

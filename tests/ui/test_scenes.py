@@ -12,7 +12,6 @@ import pytest
 
 from diffviz.core import Trajectory
 from diffviz.session import SceneError, read_scene
-
 from tests.helpers.ui_helpers import make_window, wait_finished
 
 MODEL = "analytic:8gaussians"
@@ -102,8 +101,9 @@ def test_a_panel_option_writes_the_session_and_the_session_moves_the_panel(qtbot
 
 def _diffviz(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    return subprocess.run([sys.executable, "-m", "diffviz", *args], capture_output=True, text=True, cwd=cwd,
-                          env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "diffviz", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300
+    )
 
 
 @pytest.mark.slow
@@ -117,8 +117,10 @@ def test_diffviz_opens_a_saved_run_and_a_scene_from_the_command_line(tmp_path: P
     assert (tmp_path / "run.png").stat().st_size > 10_000
 
     scene = tmp_path / "scene.toml"
-    scene.write_text('format_version = 1\ncaption = "a hand-written scene"\n[model]\nspec = "ideal:moons"\n'
-                     '[schedule]\nnum_inference_steps = 20\n[sampler]\nname = "ddim"\n')
+    scene.write_text(
+        'format_version = 1\ncaption = "a hand-written scene"\n[model]\nspec = "ideal:moons"\n'
+        '[schedule]\nnum_inference_steps = 20\n[sampler]\nname = "ddim"\n'
+    )
     result = _diffviz(str(scene), "--screenshot", str(tmp_path / "scene.png"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     bad = tmp_path / "bad.toml"

@@ -8,8 +8,8 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
-from tests.helpers import ui_models as um
 from diffviz.ui.main_window import MainWindow
+from tests.helpers import ui_models as um
 from tests.helpers.ui_helpers import wait_finished
 
 

@@ -16,8 +16,9 @@ TIMEOUT_S = 300
 
 def _diffviz(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    return subprocess.run([sys.executable, "-m", "diffviz", *args], capture_output=True, text=True, cwd=cwd,
-                          env=env, timeout=TIMEOUT_S)
+    return subprocess.run(
+        [sys.executable, "-m", "diffviz", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=TIMEOUT_S
+    )
 
 
 def _pixels(path: Path) -> np.ndarray:
@@ -53,12 +54,15 @@ def test_screenshot_into_a_missing_folder_is_refused_before_starting(tmp_path: P
 
 @pytest.mark.slow
 def test_the_interactive_app_exits_cleanly_when_its_window_closes(tmp_path: Path) -> None:
-    code = ("import sys\nfrom PySide6.QtCore import QTimer\nfrom PySide6.QtWidgets import QApplication\n"
-            "from diffviz.ui import app\napp.application()\n"
-            "QTimer.singleShot(1500, QApplication.closeAllWindows)\n"
-            "sys.exit(app.run_window('analytic:8gaussians'))\n")
+    code = (
+        "import sys\nfrom PySide6.QtCore import QTimer\nfrom PySide6.QtWidgets import QApplication\n"
+        "from diffviz.ui import app\napp.application()\n"
+        "QTimer.singleShot(1500, QApplication.closeAllWindows)\n"
+        "sys.exit(app.run_window('analytic:8gaussians'))\n"
+    )
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env,
-                            timeout=TIMEOUT_S)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=TIMEOUT_S
+    )
     assert result.returncode == 0, result.stderr
     assert "settings" in Path(os.environ["DIFFVIZ_SETTINGS"]).read_text()  # it saved, to the isolated file

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from diffviz.core import SAMPLERS, GaussianMixture, SamplingRun, Schedule, sample
-from diffviz.ui.model_info import describe
 from diffviz.session import DEFAULT_IMAGES, SamplerSettings, ScheduleSettings, ViewSettings
 from diffviz.session.noise_lock import locked_noise, locked_x_T
 from diffviz.session.scene import lenient, settings_to_dict
+from diffviz.ui.model_info import describe
 from diffviz.ui.state import AppState, frontier
 
 
@@ -41,15 +41,17 @@ def test_fewer_sampling_steps_subsample_the_full_schedule() -> None:
 @pytest.mark.parametrize("kind", list(SAMPLERS))
 def test_every_sampler_takes_the_options_the_panel_gives(kind: str) -> None:
     settings = SamplerSettings(kind, {"clip_sample": True, "eta": 0.5, "clip_sample_range": 2.5})
-    traj = sample(GaussianMixture.eight_gaussians(), Schedule.from_name("linear", 20), kind, n=10,
-                  **settings.active_options())
+    traj = sample(
+        GaussianMixture.eight_gaussians(), Schedule.from_name("linear", 20), kind, n=10, **settings.active_options()
+    )
     assert traj.complete and np.all(np.isfinite(traj.x))
 
 
 def test_stored_settings_survive_garbage() -> None:
     assert lenient(SamplerSettings, "nonsense") == SamplerSettings()
-    mixed = lenient(SamplerSettings, {"name": "ddim", "options": {"eta": 0.3, "bogus": 1}, "num_particles": "many",
-                                      "seed": -4})
+    mixed = lenient(
+        SamplerSettings, {"name": "ddim", "options": {"eta": 0.3, "bogus": 1}, "num_particles": "many", "seed": -4}
+    )
     assert mixed == SamplerSettings("ddim", {"eta": 0.3})  # each bad entry falls back to its default, alone
     assert lenient(ScheduleSettings, {"beta_start": 0.5, "beta_end": 0.1}).beta_end == 0.1  # β_start refused
     assert lenient(ScheduleSettings, {"name": "wiggly"}) == ScheduleSettings()

@@ -57,7 +57,9 @@ def test_the_playhead_never_runs_ahead_of_the_computation(qtbot, window: MainWin
     tl = window.timeline
     tl.speed.setCurrentIndex(tl.speed.findData(1000))
     ahead: list[tuple[int, int]] = []
-    window.state.stepChanged.connect(lambda s: s > max(window.state.frontier, 0) and ahead.append((s, window.state.frontier)))
+    window.state.stepChanged.connect(
+        lambda s: s > max(window.state.frontier, 0) and ahead.append((s, window.state.frontier))
+    )
     window.state.set_step(0)
     tl.play()
     traj = wait_finished(qtbot, window, lambda: window.state.update_schedule(num_inference_steps=400))

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from diffviz.core import GaussianMixture, SamplingRun, Schedule
-from diffviz.ui.model_info import describe
 from diffviz.session import ViewSettings
+from diffviz.ui.model_info import describe
 from diffviz.ui.view_colors import hue_of, palette
 from diffviz.ui.view_frame import Frame
 from diffviz.ui.view_grid import ViewGrid
@@ -101,8 +101,9 @@ def test_trails_hold_the_last_k_positions_of_each_particle(qtbot, grid: ViewGrid
     grid.set_view_settings(ViewSettings(trails=True, trail_length=4))
     grid.set_frame(traj, 10)
     trails = grid.view("x_t").trails
-    drawn = np.concatenate([np.stack(c.getData(), axis=1) for c in trails.curves if c.getData()[0] is not None
-                            and len(c.getData()[0])])
+    drawn = np.concatenate(
+        [np.stack(c.getData(), axis=1) for c in trails.curves if c.getData()[0] is not None and len(c.getData()[0])]
+    )
     expected = traj.x[6:11][:, trails.particles].transpose(1, 0, 2).reshape(-1, 2)
     assert sorted(map(tuple, drawn.round(5).tolist())) == sorted(map(tuple, expected.round(5).tolist()))
 
@@ -142,4 +143,4 @@ def test_frames_of_different_steps_differ_in_every_view(qtbot, grid: ViewGrid) -
     a = [shown(v) for v in grid.views]
     grid.set_frame(traj, 15)
     b = [shown(v) for v in grid.views]
-    assert all(differs(x, y) for x, y in zip(a, b))
+    assert all(differs(x, y) for x, y in zip(a, b, strict=True))
