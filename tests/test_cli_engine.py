@@ -151,6 +151,9 @@ def test_sample_defaults_to_the_models_training_schedule(mlp_path: Path, tmp_pat
         (["--num-inference-steps", "500"], ["num_inference_steps", "[1, 50]"]),
         (["--sampler", "ddpm", "--eta", "1"], ["--eta does not apply to the ddpm sampler"]),
         (["--n", "0"], ["--n must be ≥ 1"]),
+        (["--steps", "10"], ["--steps was renamed", "--num-train-timesteps", "--num-inference-steps"]),
+        (["--sampler", "pc", "--target-snr", "5"], ["--target-snr 5.0 is invalid", "[0, 2]"]),
+        (["--sampler", "ddim", "--corrector-steps", "2"], ["--corrector-steps does not apply to the ddim sampler"]),
     ],
 )
 def test_sample_refuses_bad_options(

@@ -45,6 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="T",
         help="length T of the schedule (see --rescale and --num-inference-steps)",
     )
+    group.add_argument("--steps", type=int, help=argparse.SUPPRESS)  # renamed: say so instead of a bare error
     group.add_argument(
         "--rescale",
         action="store_true",
@@ -146,6 +147,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     output = Path(args.output)
+    if args.steps is not None:
+        return fail(
+            "--steps was renamed: the schedule's length T is --num-train-timesteps, the steps sampled are "
+            "--num-inference-steps"
+        )
     try:
         check_writable(output)
         if args.n < 1:

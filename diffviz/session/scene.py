@@ -11,6 +11,7 @@ value: unknown keys, wrong types, out-of-range values, a missing model, a newer 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -119,14 +120,18 @@ def write_scene(path: str | os.PathLike[str], scene: Scene) -> Path:
     import tomli_w
 
     path = Path(path)
-    text = (
-        "# diffviz scene: open it with `diffviz "
-        + path.name
-        + "`; lessons and `diffviz render` read it too.\n"
-        + tomli_w.dumps(scene_to_dict(scene, path.parent))
-    )
+    body = _SHORT_ARRAY.sub(_one_line, tomli_w.dumps(scene_to_dict(scene, path.parent)))
+    text = f"# diffviz scene: open it with `diffviz {path.name}`; lessons and `diffviz render` read it too.\n{body}"
     atomic_write(path, text)
     return path
+
+
+# an array of plain numbers or names that tomli_w spreads over lines: one line reads better ([x0, x1, y0, y1])
+_SHORT_ARRAY = re.compile(r"\[\n((?:    [-+\w.\"]+,\n)+)\]")
+
+
+def _one_line(match: re.Match[str]) -> str:
+    return "[" + ", ".join(item.strip().rstrip(",") for item in match.group(1).splitlines()) + "]"
 
 
 # ---- reading ---------------------------------------------------------------------------------------------------
