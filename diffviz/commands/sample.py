@@ -7,21 +7,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from diffviz.core import SAMPLERS, SCHEDULE_NAMES, Denoiser, Option, OptionError, Schedule  # numpy only
+from diffviz.core import SAMPLERS, SCHEDULE_NAMES, Denoiser, OptionError, Schedule  # numpy only
+from diffviz.core.samplers import all_options
 
 HELP = (
     "Sample from a model without the window and save the whole trajectory (.npz). The sampling schedule "
     "defaults to the model's training schedule."
 )
-
-
-def declared_options() -> dict[str, Option]:
-    """Every sampler option by name, from the samplers' declarations (the flags are derived from these)."""
-    out: dict[str, Option] = {}
-    for spec in SAMPLERS.values():
-        for option in spec.options:
-            out.setdefault(option.name, option)
-    return out
 
 
 TERMINAL_ALPHA_BAR = 0.01  # above this, x_T ~ N(0, I) is not the schedule's terminal distribution
@@ -69,7 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_option_flags(group: argparse._ArgumentGroup) -> None:
     """One flag per declared sampler option: ``--eta``, ``--variance-type``, ``--clip-sample/--no-clip-sample``…"""
-    for name, option in declared_options().items():
+    for name, option in all_options().items():
         takers = ", ".join(s for s, spec in SAMPLERS.items() if option in spec.options)
         text = f"{option.help} [{takers}; default {option.default}]"
         if name == "clip_sample":
@@ -114,7 +106,7 @@ def build_schedule(args: argparse.Namespace, model: Denoiser) -> Schedule:
 def sampler_options(args: argparse.Namespace, model: Denoiser) -> dict[str, Any]:
     """The options given on the command line, checked against the sampler's declaration (plus the model card's
     clipping advice); a flag the sampler does not take, or a bad value, is a :class:`UsageError` naming the flag."""
-    declared = declared_options()
+    declared = all_options()
     allowed = {o.name: o for o in SAMPLERS[args.sampler].options}
     given = {name: getattr(args, name) for name in declared if getattr(args, name, None) is not None}
     for key in given:

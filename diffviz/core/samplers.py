@@ -253,3 +253,13 @@ def get_sampler(name: str) -> SamplerSpec:
     if name not in SAMPLERS:
         raise ValueError(f"unknown sampler {name!r}; valid: {', '.join(SAMPLERS)}")
     return SAMPLERS[name]
+
+
+def all_options() -> dict[str, Option]:
+    """Every option any sampler declares, by name (a name means the same thing in every sampler that takes it):
+    the sampler panel's widgets, ``diffviz sample``'s flags and the session's option values come from this."""
+    out: dict[str, Option] = {}
+    for spec in SAMPLERS.values():
+        for option in spec.options:
+            out.setdefault(option.name, option)
+    return out

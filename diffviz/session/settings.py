@@ -13,8 +13,9 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
 
-from diffviz.core import SAMPLERS, SCHEDULE_NAMES, Option, OptionError, Schedule, ScheduleError
+from diffviz.core import SAMPLERS, SCHEDULE_NAMES, OptionError, Schedule, ScheduleError
 from diffviz.core.options import OptionValue
+from diffviz.core.samplers import all_options
 from diffviz.core.schedule import SPACINGS
 
 DEFAULT_POINTS = 2000  # particles for 2D models
@@ -122,15 +123,6 @@ class ScheduleSettings:
             cosine_s=float(cfg.get("cosine_s", 0.008)),
             num_inference_steps=min(num_inference_steps, T),
         )
-
-
-def all_options() -> dict[str, Option]:
-    """Every option any sampler declares, by name (a name means the same thing in every sampler that takes it)."""
-    out: dict[str, Option] = {}
-    for spec in SAMPLERS.values():
-        for o in spec.options:
-            out.setdefault(o.name, o)
-    return out
 
 
 def _default_options() -> Mapping[str, OptionValue]:

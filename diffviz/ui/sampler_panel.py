@@ -17,8 +17,9 @@ from superqt.utils import qthrottled, signals_blocked
 
 from diffviz.core import SAMPLERS, Option
 from diffviz.core.options import OptionValue
+from diffviz.core.samplers import all_options
 from diffviz.session import SamplerSettings
-from diffviz.session.settings import MAX_PARTICLES, MAX_SEED, all_options
+from diffviz.session.settings import MAX_PARTICLES, MAX_SEED
 
 from .state import AppState
 
