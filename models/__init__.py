@@ -16,5 +16,5 @@ ZOO_INDEX = ZOO_DIR / "zoo.json"
 
 
 def zoo_index() -> dict[str, Any]:
-    """The parsed ``zoo.json``: ``{"default": name, "models": {name: {"file", "data", "layout", ...}}}``."""
+    """The parsed ``zoo.json``: ``{"default": name, "models": {name: {"file", "data", "modality", ...}}}``."""
     return dict(json.loads(ZOO_INDEX.read_text(encoding="utf-8")))

@@ -26,7 +26,7 @@ from diffviz.core.atomic import atomic_write
 from . import ZOO_DIR
 from .cards import render_readme
 from .config import TrainConfig, default_config
-from .data import data_layout
+from .data import data_modality
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def zoo_json(entries: tuple[ZooEntry, ...] = ZOO, default: str = DEFAULT) -> dic
             e.name: {
                 "file": f"{e.name}.onnx",
                 "data": e.data,
-                "layout": data_layout(e.data),
+                "modality": data_modality(e.data),
                 "prediction_type": e.prediction_type,
                 "description": e.description,
             }
@@ -111,7 +111,7 @@ def measure(entry: ZooEntry, path: Path) -> dict[str, Any]:
 
     model = load_model(path)
     out: dict[str, Any] = {}
-    if data_layout(entry.data) == "image":
+    if data_modality(entry.data) == "image":
         out["classifier"] = classifier_reference()
         for steps in (1000, 100):
             start = time.perf_counter()

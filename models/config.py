@@ -9,7 +9,7 @@ from typing import Any
 from diffviz.core.parameterization import check_prediction_type
 from diffviz.core.schedule import Schedule
 
-from .data import check_dataset, data_layout
+from .data import check_dataset, data_modality
 
 # Architecture defaults: the bundled sizes (models/README.md).
 MLP_ARCH = dict(hidden=128, depth=3, emb_dim=32)
@@ -56,14 +56,14 @@ class TrainConfig:
         self.train_schedule()  # raises ScheduleError naming a bad β
 
     @property
-    def layout(self) -> str:
-        return data_layout(self.data)
+    def modality(self) -> str:
+        return data_modality(self.data)
 
     def train_schedule(self) -> Schedule:
         return Schedule.from_name(self.schedule, self.num_train_timesteps, self.beta_start, self.beta_end)
 
     def network_arch(self) -> dict[str, Any]:
-        base = dict(UNET_ARCH if self.layout == "image" else MLP_ARCH)
+        base = dict(UNET_ARCH if self.modality == "image" else MLP_ARCH)
         base.update(self.arch)
         return base
 
@@ -78,7 +78,7 @@ class TrainConfig:
 
 def default_config(data: str, **overrides: Any) -> TrainConfig:
     """The recipe the zoo uses for ``data`` (image sets: smaller batch, fewer steps), with ``overrides``."""
-    if data_layout(data) == "image":
+    if data_modality(data) == "image":
         base = TrainConfig(data, steps=6000, batch_size=128, lr=1e-3, warmup_steps=200, ema_decay=0.999, threads=2)
     else:
         base = TrainConfig(data)

@@ -31,7 +31,7 @@ def check_dataset(name: str) -> str:
     return name
 
 
-def data_layout(name: str) -> str:
+def data_modality(name: str) -> str:
     """``"image"`` for image sets, ``"points"`` for 2D point sets (what the app draws)."""
     return "image" if check_dataset(name) in IMAGE_DATASETS else "points"
 
@@ -67,11 +67,11 @@ def load_digits_images(size: int = DIGITS_SIZE) -> tuple[np.ndarray, np.ndarray]
 
 def load_data(name: str, n: int = 100_000, seed: int = 0) -> np.ndarray:
     """The training set: ``n`` points (n, 2) of a 2D set, or every digit image (1797, 1, 16, 16); float32."""
-    if data_layout(name) == "image":
+    if data_modality(name) == "image":
         return load_digits_images()[0]
     return make_dataset(name, n, seed).astype(np.float32)
 
 
 def data_range(name: str) -> tuple[float, float]:
     """Where the data lives (model contract ``diffviz.data_range``)."""
-    return DATA_RANGE_IMAGE if data_layout(name) == "image" else DATA_RANGE_2D
+    return DATA_RANGE_IMAGE if data_modality(name) == "image" else DATA_RANGE_2D

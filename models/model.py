@@ -40,7 +40,7 @@ def build_net(config: TrainConfig) -> nn.Module:
     """The network for ``config``: :class:`TimeMLP` for 2D sets, :class:`SmallUNet` for images."""
     arch = config.network_arch()
     T = config.num_train_timesteps
-    if config.layout == "image":
+    if config.modality == "image":
         return SmallUNet(in_channels=1, channels=tuple(arch["channels"]), patch=arch["patch"], num_train_timesteps=T)
     return TimeMLP(dim=2, hidden=arch["hidden"], depth=arch["depth"], emb_dim=arch["emb_dim"], num_train_timesteps=T)
 

@@ -53,14 +53,14 @@ def config_metadata(config: TrainConfig, name: str | None = None, description: s
         schedule=config.train_schedule(),
         data=config.data,
         data_range=data_range(config.data),
-        clip_sample=config.layout == "image",
+        clip_sample=config.modality == "image",
         name=name,
         description=description,
     )
 
 
 def example_input(config: TrainConfig, n: int = 4) -> torch.Tensor:
-    shape = (1, 16, 16) if config.layout == "image" else (2,)
+    shape = (1, 16, 16) if config.modality == "image" else (2,)
     return torch.zeros((n, *shape))
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from .schedule import Schedule
 
 ANALYTIC_PROVIDER = "numpy (analytic)"
-Layout = Literal["image", "points"]
+Modality = Literal["image", "points"]
 
 
 class FrozenMetadata(Mapping[str, str]):
@@ -164,6 +164,6 @@ class ModelCard:
         return len(self.data_shape) == 3
 
     @property
-    def layout(self) -> Layout:
+    def modality(self) -> Modality:
         """``image`` for (C, H, W) samples, ``points`` for vectors."""
         return "image" if self.is_image else "points"

@@ -33,7 +33,7 @@ def _zoo_index() -> dict[str, Any]:
 
 
 def bundled_models() -> dict[str, dict[str, Any]]:
-    """The zoo's models by short name: ``{"file", "data", "layout", "description"}`` each (empty before a zoo)."""
+    """The zoo's models by short name: ``{"file", "data", "modality", "description"}`` each (empty before a zoo)."""
     return dict(_zoo_index().get("models", {}))
 
 

@@ -93,10 +93,12 @@ def scene_to_dict(scene: Scene, base: Path | None = None) -> dict[str, Any]:
     view = {f.name: getattr(scene.view, f.name) for f in fields(ViewSettings)}
     view["panels"] = list(scene.view.panels)
     view["field_extent"] = list(scene.view.field_extent)
-    if scene.view.camera is None:
-        del view["camera"]
-    else:
-        view["camera"] = list(scene.view.camera)
+    for name in ("camera", "score_levels"):  # None (automatic) is left out: TOML has no null
+        value = getattr(scene.view, name)
+        if value is None:
+            del view[name]
+        else:
+            view[name] = list(value)
     return {
         "format_version": SCENE_FORMAT_VERSION,
         "caption": scene.caption,
@@ -175,8 +177,9 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
             if not all(isinstance(v, str) for v in value):
                 raise bad("a list of strings")
             return tuple(value)
-        if len(value) != 4 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-            raise bad("a list of four numbers [x0, x1, y0, y1]")
+        want = 2 if key.endswith("score_levels") else 4
+        if len(value) != want or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            raise bad("a list of two numbers [low, high]" if want == 2 else "a list of four numbers [x0, x1, y0, y1]")
         return tuple(float(v) for v in value)
     raise AssertionError(f"no reader for {key}")
 

@@ -197,6 +197,7 @@ class ViewSettings:
     field_grid: int = 32
     field_extent: Extent = (-4.0, 4.0, -4.0, 4.0)
     camera: Extent | None = None  # (x0, x1, y0, y1) of the linked 2D views; None: the default range
+    score_levels: tuple[float, float] | None = None  # colour range of log10 |s| on the score map; None: per frame
     ui_scale: float = 1.0
     theme: str = "dark"
 
@@ -227,6 +228,14 @@ class ViewSettings:
                     list(extent) if isinstance(extent, tuple) else extent,
                     "[x0, x1, y0, y1] with x0 < x1 and y0 < y1, |v| ≤ 1e6",
                 )
+        levels = self.score_levels
+        if levels is not None and (
+            not isinstance(levels, tuple)
+            or len(levels) != 2
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) <= 300 for v in levels)
+            or not levels[0] < levels[1]
+        ):
+            raise _bad(s, "score_levels", levels, "[low, high] of log10 |s| with low < high")
         _check_float(s, "ui_scale", self.ui_scale, 0.5, 4.0)
         _check_choice(s, "theme", self.theme, THEMES)
 

@@ -137,7 +137,7 @@ class Menus:
 
     def reset_zoom(self) -> None:
         views = self.window.grid.views
-        if views and self.window.grid.layout == "points":
+        if views and self.window.grid.modality == "points":
             self.window.state.update_view(camera=None)
             self.window.grid.set_camera(None)
         else:

@@ -51,7 +51,7 @@ class ModelInfo:
 
     model: Denoiser
     spec: str
-    layout: str  # "points" (2D vectors) or "image"
+    modality: str  # "points" (2D vectors) or "image"
     provider: str
     data_points: np.ndarray | None = None  # (M, 2) training data for 2D models, when known
     data_range: tuple[float, float] | None = None
@@ -64,7 +64,7 @@ class ModelInfo:
 
     @property
     def is_image(self) -> bool:
-        return self.layout == "image"
+        return self.modality == "image"
 
 
 def _training_points(model: Denoiser, card: ModelCard) -> np.ndarray | None:
@@ -89,7 +89,7 @@ def describe(model: Denoiser, spec: str | Path | Denoiser) -> ModelInfo:
     return ModelInfo(
         model=model,
         spec=str(spec) if isinstance(spec, (str, Path)) else card.name,
-        layout=card.layout,
+        modality=card.modality,
         provider=card.provider,
         data_points=_training_points(model, card),
         data_range=card.data_range,

@@ -94,14 +94,14 @@ class AppState(QObject):
 
     def set_model(self, info: ModelInfo, schedule: ScheduleSettings | None = None) -> None:
         """Switch model; ``schedule`` (e.g. the model's training schedule) is applied in the same change."""
-        old_layout = self.model.layout if self.model is not None else "points"
-        self._particles[old_layout] = self.session.sampler.num_particles
+        old_modality = self.model.modality if self.model is not None else "points"
+        self._particles[old_modality] = self.session.sampler.num_particles
         self.model = info
         with self.session.batch():
             self.session.model = ModelRef(info.spec, info.card.sha256)
             self.session.card = info.card
-            if info.layout != old_layout:
-                self.session.update_sampler(num_particles=self._particles[info.layout])
+            if info.modality != old_modality:
+                self.session.update_sampler(num_particles=self._particles[info.modality])
             if schedule is not None:
                 self.session.schedule = schedule
         self.modelChanged.emit(info)

@@ -27,56 +27,76 @@ class ViewGrid(pg.GraphicsLayoutWidget):
     def __init__(self, parent: object = None) -> None:
         super().__init__(parent)
         self.setBackground(BACKGROUND)
-        self.layout: str | None = None
+        self.modality: str | None = None
         self.views: list[View] = []
         self.settings = ViewSettings()
         self.trajectory: Trajectory | None = None
         self.style: ParticleStyle | None = None
         self.index = -1
+        self._arranged: tuple[tuple[str, ...], str] | None = None  # (panels, layout) placed in the grid
 
     def view(self, key: str) -> View:
         return next(v for v in self.views if v.key == key)
 
     def set_model(self, info: ModelInfo) -> None:
-        if info.layout != self.layout:
-            self._build(info.layout)
+        if info.modality != self.modality:
+            self._build(info.modality)
         for v in self.views:
             v.set_model(info)
 
-    def _build(self, layout: str) -> None:
-        self.clear()
-        self.layout = layout
-        self.views = [XtView(), ScoreView(), EpsView(), X0View()] if layout == "points" else list(image_views())
-        for i, v in enumerate(self.views):
-            self.addItem(v.plot, row=i // 2, col=i % 2)
+    def _build(self, modality: str) -> None:
+        self.modality = modality
+        self.views = [XtView(), ScoreView(), EpsView(), X0View()] if modality == "points" else list(image_views())
+        for v in self.views:
             v.set_view_settings(self.settings)
-            if i:  # the others follow the first in x and y; only the first locks its aspect (no feedback loop)
-                v.plot.setXLink(self.views[0].plot)
-                v.plot.setYLink(self.views[0].plot)
-            else:
-                v.plot.setAspectLocked(True)
-        if layout == "points":
-            for v in self.views:  # a zoom in any view moves them all (linked): the first one's range is the camera
+            if modality == "points":  # a zoom in any view moves them all: the leader's range is the camera
                 v.vb.sigRangeChangedManually.connect(self._on_user_range)
-            self.set_camera(self.settings.camera)
+        self._arranged = None
+        self._arrange()
         self.trajectory, self.index, self.style = None, -1, None
+
+    @property
+    def shown_views(self) -> list[View]:
+        """The views the session's panels name, in its order (``single``: the first of them)."""
+        panels = self.settings.panels[:1] if self.settings.layout == "single" else self.settings.panels
+        return [self.view(key) for key in panels]
+
+    def _arrange(self) -> None:
+        """Place the shown views in the session's layout (2×2, 1×4 or single); the first shown one leads: it locks
+        the aspect of the 2D views and the others follow it in x and y."""
+        wanted = (self.settings.panels, self.settings.layout)
+        if wanted == self._arranged or not self.views:
+            return
+        camera = self.camera()
+        self.clear()
+        shown = self.shown_views
+        columns = {"2x2": 2, "1x4": 4, "single": 1}[self.settings.layout]
+        for i, v in enumerate(shown):
+            self.addItem(v.plot, row=i // columns, col=i % columns)
+        leader = shown[0]
+        for v in self.views:
+            v.plot.setXLink(None if v is leader else leader.plot)
+            v.plot.setYLink(None if v is leader else leader.plot)
+            v.plot.setAspectLocked(v is leader and self.modality == "points")
+        self._arranged = wanted
+        self.set_camera(self.settings.camera or camera)
 
     def camera(self) -> tuple[float, float, float, float] | None:
         """The shown range of the linked 2D views (None for image models)."""
-        if self.layout != "points" or not self.views:
+        if self.modality != "points" or not self.views:
             return None
-        (x0, x1), (y0, y1) = self.views[0].vb.viewRange()
+        (x0, x1), (y0, y1) = self.shown_views[0].vb.viewRange()
         return tuple(round(float(v), 4) for v in (x0, x1, y0, y1))  # type: ignore[return-value]
 
     def set_camera(self, camera: tuple[float, float, float, float] | None) -> None:
         """Show ``camera`` (None: the default range) in the linked 2D views, unless they already do."""
-        if self.layout != "points" or not self.views:
+        if self.modality != "points" or not self.views:
             return
         want = camera if camera is not None else (*DEFAULT_RANGE, *DEFAULT_RANGE)
         now = self.camera()
         if now is not None and np.allclose(now, want, atol=1e-3):
             return
-        self.views[0].plot.setRange(xRange=want[:2], yRange=want[2:], padding=0)
+        self.shown_views[0].plot.setRange(xRange=want[:2], yRange=want[2:], padding=0)
 
     def _on_user_range(self, *_: object) -> None:
         self.cameraChanged.emit(self.camera())
@@ -94,6 +114,7 @@ class ViewGrid(pg.GraphicsLayoutWidget):
         self.settings = settings
         for v in self.views:
             v.set_view_settings(settings)
+        self._arrange()
         self.set_camera(settings.camera)
 
     def set_frame(self, trajectory: Trajectory, index: int) -> None:

@@ -105,6 +105,6 @@ def image_views() -> list[ImageGridView]:
             lambda v, r: _symmetric(v, 1e-6),
             colormap="CET-D1A",
         ),
-        ImageGridView("eps", "noise estimate ε̂", lambda f: f.eps, lambda v, r: EPS_LEVELS),
-        ImageGridView("x0", "Tweedie x̂<sub>0</sub>", lambda f: f.x0, lambda v, r: r),
+        ImageGridView("eps_hat", "noise estimate ε̂", lambda f: f.eps, lambda v, r: EPS_LEVELS),
+        ImageGridView("x0_hat", "Tweedie x̂<sub>0</sub>", lambda f: f.x0, lambda v, r: r),
     ]

@@ -65,6 +65,13 @@ class ScoreView(PointsView):
         self.arrows = ArrowsLayer(self.plot)
         self.particles = ParticleLayer(self.plot, alpha=FAINT)
         self.levels = (0.0, 1.0)
+        self.fixed_levels: tuple[float, float] | None = None  # the session's score_levels; None: per frame
+
+    def set_view_settings(self, settings: ViewSettings) -> None:
+        if settings.score_levels != self.fixed_levels:
+            self.fixed_levels = settings.score_levels
+            if self.frame is not None:
+                self.set_frame(self.frame)
 
     def set_style(self, style: ParticleStyle) -> None:
         self.particles.set_style(style)
@@ -82,7 +89,7 @@ class ScoreView(PointsView):
         # colours span the 2nd–98th percentile of log|s|: far from the data |s| grows like distance/(1−ᾱ), and
         # min–max levels would paint almost every arrow the top colour
         c_lo, c_hi = (float(v) for v in np.quantile(log_mag, LEVEL_QUANTILES))
-        self.levels = (c_lo, max(c_hi, c_lo + 1e-6))
+        self.levels = self.fixed_levels or (c_lo, max(c_hi, c_lo + 1e-6))
         self.map.setImage(log_mag.reshape(grid, grid), autoLevels=False, levels=self.levels)
         cell = float(points[1, 0] - points[0, 0])
         x0, y0 = float(points[0, 0]) - cell / 2, float(points[0, 1]) - cell / 2
@@ -95,7 +102,7 @@ class EpsView(PointsView):
     """Each particle's noise estimate ε̂, with the 1σ and 2σ circles of N(0, I)."""
 
     title = "noise estimate ε̂ &nbsp;(circles: 1σ, 2σ of N(0, I))"
-    key = "eps"
+    key = "eps_hat"
 
     def __init__(self) -> None:
         super().__init__()
@@ -119,7 +126,7 @@ class X0View(PointsView):
     """Tweedie's x̂_0 = (x_t + (1 − ᾱ_t) s_θ)/√ᾱ_t, optional x_t → x̂_0 segments, the training data behind."""
 
     title = "Tweedie x̂<sub>0</sub> = (x<sub>t</sub> + (1−ᾱ<sub>t</sub>) s<sub>θ</sub>) / √ᾱ<sub>t</sub>"
-    key = "x0"
+    key = "x0_hat"
 
     def __init__(self) -> None:
         super().__init__()

@@ -53,13 +53,13 @@ def test_trained_alpha_bar_brackets_the_training_schedule(schedule: Schedule) ->
     assert lo == pytest.approx(alpha_bars[-1], rel=1e-12) and hi == pytest.approx(alpha_bars[0], rel=1e-12)
 
 
-def test_clip_range_layout_and_validation() -> None:
+def test_clip_range_modality_and_validation() -> None:
     assert _card(data_range=(-2.5, 1.0)).clip_sample_range == 2.5
     assert _card(data_range=(0.0, 1.0)).clip_sample_range == 1.0
     assert _card().clip_sample_range == 1.0 and _card().data_range is None
     image = _card(data_shape=(3, 8, 8))
-    assert image.is_image and image.layout == "image"
-    assert not _card().is_image and _card().layout == "points"
+    assert image.is_image and image.modality == "image"
+    assert not _card().is_image and _card().modality == "points"
     with pytest.raises(ValueError, match="trained_alpha_bar"):
         ModelCard(name="m", prediction_type="epsilon", data_shape=(2,), trained_alpha_bar=(0.9, 0.1))
 
@@ -70,7 +70,7 @@ def test_an_analytic_mixture_has_an_analytic_card() -> None:
     assert (card.name, card.prediction_type, card.data_shape) == ("analytic:8gaussians", "score", (2,))
     assert card.train_schedule is None and card.trained_alpha_bar is None and card.time_input is None
     assert card.provider == "numpy (analytic)" and card.metadata is None and card.sha256 is None
-    assert card.path is None and card.notices == () and not card.clip_sample and card.layout == "points"
+    assert card.path is None and card.notices == () and not card.clip_sample and card.modality == "points"
     images = GaussianMixture.from_points(np.zeros((3, 4)), name="img", data_shape=(1, 2, 2)).card
     assert images.is_image and images.data_shape == (1, 2, 2) and images.name == "img"
     trained = GaussianMixture(gm.means, gm.weights, gm.covs, train_schedule=Schedule.from_name("linear", 10)).card

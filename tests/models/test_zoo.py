@@ -15,15 +15,15 @@ from diffviz.zoo.quality import DATA_SEEDS, SWD_BOUND, digits_figures, final_sam
 
 INDEX = zoo_index()
 MODELS = INDEX["models"]
-NAMES_2D = [n for n, e in MODELS.items() if e["layout"] == "points"]
+NAMES_2D = [n for n, e in MODELS.items() if e["modality"] == "points"]
 
 
 def test_index_has_exactly_the_format_the_runtime_reads() -> None:
     assert set(INDEX) == {"default", "models"} and INDEX["default"] in MODELS
     for name, entry in MODELS.items():
-        assert set(entry) == {"file", "data", "layout", "prediction_type", "description"}, name
+        assert set(entry) == {"file", "data", "modality", "prediction_type", "description"}, name
         assert entry["file"] == f"{name}.onnx" and (ZOO_DIR / entry["file"]).is_file()
-        assert entry["layout"] == ("image" if entry["data"] == "digits" else "points")
+        assert entry["modality"] == ("image" if entry["data"] == "digits" else "points")
         assert entry["data"] == "digits" or entry["data"] in DATASETS
 
 
@@ -49,9 +49,9 @@ def test_each_bundled_model_loads_by_name_with_its_zoo_facts(name: str) -> None:
     model = load_model(name)
     entry = MODELS[name]
     assert model.prediction_type == entry["prediction_type"] and model.data == entry["data"]
-    assert model.data_shape == ((1, 16, 16) if entry["layout"] == "image" else (2,))
+    assert model.data_shape == ((1, 16, 16) if entry["modality"] == "image" else (2,))
     assert model.metadata["diffviz.contract_version"] == "1" and model.batch_size is None  # dynamic batch
-    assert model.clip_sample == (entry["layout"] == "image")
+    assert model.clip_sample == (entry["modality"] == "image")
 
 
 @pytest.mark.slow

@@ -71,7 +71,9 @@ def fake_zoo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     om.echo_t_model(package / "rings_mlp.onnx", metadata={**om.schedule_metadata(T=64), "diffviz.data": "rings"})
     index = {
         "default": "rings_mlp",
-        "models": {"rings_mlp": {"file": "rings_mlp.onnx", "data": "rings", "layout": "points", "description": "test"}},
+        "models": {
+            "rings_mlp": {"file": "rings_mlp.onnx", "data": "rings", "modality": "points", "description": "test"}
+        },
     }
     (package / "zoo.json").write_text(json.dumps(index))
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -82,7 +84,7 @@ def fake_zoo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_bundled_name(fake_zoo: Path) -> None:
     assert default_model_name() == "rings_mlp"
-    assert bundled_models()["rings_mlp"]["layout"] == "points"
+    assert bundled_models()["rings_mlp"]["modality"] == "points"
     model = load_model("rings_mlp")
     assert isinstance(model, OnnxDenoiser)
     assert (model.name, model.data, model.train_schedule.num_steps) == ("rings_mlp", "rings", 64)
@@ -104,6 +106,6 @@ def test_no_zoo_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_real_zoo_entries_are_well_formed() -> None:
     """Whatever the bundled zoo holds (nothing yet is fine), each entry names its file, data and kind."""
     for name, entry in bundled_models().items():
-        assert {"file", "data", "layout"} <= set(entry), name
-        assert entry["layout"] in ("points", "image")
+        assert {"file", "data", "modality"} <= set(entry), name
+        assert entry["modality"] in ("points", "image")
     assert default_model_name() in {*bundled_models(), "analytic:8gaussians"}

@@ -50,7 +50,7 @@ def test_a_bundled_models_card_is_what_its_file_says() -> None:
     lo, hi = (float(v) for v in meta["diffviz.data_range"].split(","))
     assert card.data_range == (lo, hi) and card.clip_sample_range == max(abs(lo), abs(hi))
     assert card.clip_sample == (meta["diffviz.clip_sample"] == "true")
-    assert card.data_shape == (2,) and card.layout == "points" and card.batch_size is None
+    assert card.data_shape == (2,) and card.modality == "points" and card.batch_size is None
     assert card.provider == PROVIDER_WORDS[model.provider]
     assert card.notices == tuple(model.notices)
 
@@ -94,11 +94,11 @@ def test_an_image_models_card_and_describe(tmp_path: Path) -> None:
     }
     model = OnnxDenoiser(om.echo_t_model(tmp_path / "img.onnx", x_shape=("N", 1, 4, 4), metadata=meta))
     card = model.card
-    assert card.is_image and card.layout == "image" and card.data_shape == (1, 4, 4)
+    assert card.is_image and card.modality == "image" and card.data_shape == (1, 4, 4)
     assert card.clip_sample and card.clip_sample_range == 1.0 and card.data == "digits"
     assert card.path == str(tmp_path / "img.onnx") and dict(card.metadata or {}) == meta
     info = describe(model, tmp_path / "img.onnx")
-    assert info.card is card and info.layout == "image" and info.is_image and info.name == card.name
+    assert info.card is card and info.modality == "image" and info.is_image and info.name == card.name
     assert info.provider == card.provider and info.data_range == (-1.0, 1.0) and info.notices == card.notices
 
 

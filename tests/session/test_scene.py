@@ -42,6 +42,7 @@ def _session(spec: str = "analytic:8gaussians") -> Session:
             field_grid=12,
             field_extent=(-3.0, 3.0, -2.0, 2.0),
             camera=(-2.5, 2.5, -1.5, 1.5),
+            score_levels=(-0.5, 1.25),
             ui_scale=1.5,
             theme="light",
         )
@@ -139,6 +140,8 @@ GOOD_HEAD = 'format_version = 1\n[model]\nspec = "analytic:8gaussians"\n'
         (GOOD_HEAD + "[sampler]\nname = 'langevin'\n", ["sampler.name = 'langevin'"]),
         (GOOD_HEAD + "[view]\ncamera = [1, 2]\n", ["view.camera = [1, 2]", "four numbers"]),
         (GOOD_HEAD + "[playback]\nstep = -3\n", ["playback.step = -3"]),
+        (GOOD_HEAD + "[view]\nscore_levels = [2, 1]\n", ["view.score_levels = (2.0, 1.0)", "low < high"]),
+        (GOOD_HEAD + "[view]\nscore_levels = [1, 2, 3]\n", ["view.score_levels = [1, 2, 3]", "two numbers"]),
         ("followed = [5000]\n" + GOOD_HEAD, ["followed", "num_particles = 2000"]),
         ('format_version = 99\n[model]\nspec = "analytic:8gaussians"\n', ["format_version = 99", "newer diffviz"]),
         ('[model]\nspec = "analytic:8gaussians"\n', ["format_version = None"]),

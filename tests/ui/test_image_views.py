@@ -18,7 +18,12 @@ from tests.helpers.ui_helpers import differs, shown, wait_finished
 def test_the_window_switches_to_image_views_on_an_image_model(qtbot, window: MainWindow) -> None:
     model = um.digits_model()
     traj = wait_finished(qtbot, window, lambda: window.open_model(model))
-    assert window.grid.layout == "image" and [v.key for v in window.grid.views] == ["x_t", "score", "eps", "x0"]
+    assert window.grid.modality == "image" and [v.key for v in window.grid.views] == [
+        "x_t",
+        "score",
+        "eps_hat",
+        "x0_hat",
+    ]
     assert traj.data_shape == (1, 8, 8) and traj.num_particles == DEFAULT_IMAGES
     mosaic = shown(window.grid.view("x_t"))[0]
     assert mosaic.shape == (8 * 9 - 1, 8 * 9 - 1) and mosaic.dtype == np.uint8
@@ -39,7 +44,7 @@ def test_the_window_switches_to_image_views_on_an_image_model(qtbot, window: Mai
 
     # back to a 2D model: 2D views, with the 2D particle count
     wait_finished(qtbot, window, lambda: window.open_model("analytic:8gaussians"))
-    assert window.grid.layout == "points" and window.state.sampler_settings.num_particles == DEFAULT_POINTS
+    assert window.grid.modality == "points" and window.state.sampler_settings.num_particles == DEFAULT_POINTS
 
 
 def test_tile_places_each_image_in_its_cell() -> None:
@@ -64,10 +69,10 @@ def test_tile_places_each_image_in_its_cell() -> None:
 @pytest.mark.skipif("digits" not in bundled_model_names(), reason="the zoo has no bundled digits model")
 def test_the_bundled_onnx_image_model_runs_in_the_image_views(qtbot, window: MainWindow) -> None:
     traj = wait_finished(qtbot, window, lambda: window.open_model("digits"))
-    assert window.grid.layout == "image" and traj.data_shape == window.state.model.model.data_shape
+    assert window.grid.modality == "image" and traj.data_shape == window.state.model.model.data_shape
     C, H, W = traj.data_shape
     n = min(traj.num_particles, 64)
     cols = int(np.ceil(np.sqrt(n)))
     rows = int(np.ceil(n / cols))
-    assert shown(window.grid.view("x0"))[0].shape[:2] == (rows * (H + GAP) - GAP, cols * (W + GAP) - GAP)
+    assert shown(window.grid.view("x0_hat"))[0].shape[:2] == (rows * (H + GAP) - GAP, cols * (W + GAP) - GAP)
     assert window.sampler_panel.options["clip_sample"].isChecked() == window.state.model.card.clip_sample  # its hint

@@ -81,9 +81,9 @@ def test_scrubbing_changes_what_every_view_shows(qtbot, window: MainWindow) -> N
         window.timeline.slider.setValue(step)
         qtbot.waitUntil(lambda s=step: window.grid.index == s, timeout=2000)
         frames[step] = [shown(v) for v in window.grid.views]
-        assert window.grid.view("eps").particles.scatter is not None
-        np.testing.assert_array_equal(shown(window.grid.view("eps"))[0], Frame(traj, step).eps)
-        np.testing.assert_array_equal(shown(window.grid.view("x0"))[0], Frame(traj, step).x0)
+        assert window.grid.view("eps_hat").particles.scatter is not None
+        np.testing.assert_array_equal(shown(window.grid.view("eps_hat"))[0], Frame(traj, step).eps)
+        np.testing.assert_array_equal(shown(window.grid.view("x0_hat"))[0], Frame(traj, step).x0)
     for view, a, b in zip(window.grid.views, frames[10], frames[60], strict=True):
         assert differs(a, b), f"view {view.key} did not change between steps 10 and 60"
     assert "step 60/" in window.timeline.readout.text()

@@ -40,8 +40,8 @@ def test_each_view_draws_its_quantity_of_the_frame(qtbot, grid: ViewGrid) -> Non
         grid.set_frame(traj, k)
         f = Frame(traj, k)
         np.testing.assert_array_equal(shown(grid.view("x_t"))[0], traj.x[k])
-        np.testing.assert_array_equal(shown(grid.view("eps"))[0], traj.eps_hat[min(k, traj.num_steps - 1)])
-        np.testing.assert_array_equal(shown(grid.view("x0"))[0], f.x0)
+        np.testing.assert_array_equal(shown(grid.view("eps_hat"))[0], traj.eps_hat[min(k, traj.num_steps - 1)])
+        np.testing.assert_array_equal(shown(grid.view("x0_hat"))[0], f.x0)
         score = grid.view("score")
         np.testing.assert_array_equal(shown(score)[0], traj.x[k])  # faint particles on the field
         log_mag = np.log10(np.linalg.norm(traj.field_score_at(f.pred_index), axis=1))
@@ -56,7 +56,7 @@ def test_tweedie_view_shows_the_posterior_mean_for_an_exact_model(qtbot, grid: V
     grid.set_model(describe(model, "analytic:8gaussians"))
     grid.set_frame(traj, 5)
     expected = model.posterior_mean(traj.x[5], float(traj.alpha_bar[5]))  # math.md: exact E[x_0 | x_t]
-    np.testing.assert_allclose(shown(grid.view("x0"))[0], expected, atol=2e-4)
+    np.testing.assert_allclose(shown(grid.view("x0_hat"))[0], expected, atol=2e-4)
 
 
 def test_particle_colours_come_from_x_T_and_stay_fixed(qtbot, grid: ViewGrid) -> None:

@@ -4,7 +4,7 @@ widget; change the widget, assert the state)."""
 from __future__ import annotations
 
 from diffviz.core import GaussianMixture, SamplingRun, Schedule
-from diffviz.session import Session
+from diffviz.session import Session, ViewSettings
 from diffviz.ui.model_info import describe
 from diffviz.ui.sampler_panel import SamplerPanel
 from diffviz.ui.schedule_panel import SchedulePanel
@@ -85,3 +85,43 @@ def test_the_camera_is_session_state_both_ways(qtbot) -> None:  # type: ignore[n
     vb.sigRangeChangedManually.emit(vb.state["mouseEnabled"])
     camera = state.session.view.camera
     assert camera is not None and camera[1] - camera[0] < 1.5  # the zoom is written to the session
+
+
+def test_the_grid_shows_the_sessions_panels_in_its_layout(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from diffviz.ui.frame_throttle import FrameThrottle
+
+    state = _state()
+    grid = ViewGrid()
+    qtbot.addWidget(grid)
+    FrameThrottle(state, grid, grid)
+    grid.set_model(state.model)  # type: ignore[arg-type]
+
+    def placed() -> list[tuple[str, int, int]]:
+        cells = [(v.key, *grid.ci.items[v.plot][0]) for v in grid.views if v.plot in grid.ci.items]
+        return sorted(cells, key=lambda c: (c[1], c[2]))
+
+    assert placed() == [("x_t", 0, 0), ("score", 0, 1), ("eps_hat", 1, 0), ("x0_hat", 1, 1)]
+    state.update_view(panels=("x0_hat", "x_t"), layout="1x4")
+    assert placed() == [("x0_hat", 0, 0), ("x_t", 0, 1)]
+    assert grid.view("x0_hat").plot.vb.state["aspectLocked"]  # the first shown view leads
+    state.update_view(layout="single")
+    assert placed() == [("x0_hat", 0, 0)]
+
+
+def test_fixed_score_levels_hold_for_every_frame(qtbot) -> None:  # type: ignore[no-untyped-def]
+    state = _state()
+    grid = ViewGrid()
+    qtbot.addWidget(grid)
+    grid.set_model(state.model)  # type: ignore[arg-type]
+    run = SamplingRun(GaussianMixture.eight_gaussians(), Schedule.from_name("linear", 30), "ddpm", n=20)
+    for _ in run:
+        pass
+    score = grid.view("score")
+    grid.set_frame(run.trajectory, 2)
+    automatic = score.levels  # type: ignore[attr-defined]
+    grid.set_frame(run.trajectory, 25)
+    assert score.levels != automatic  # type: ignore[attr-defined]  # per frame by default
+    grid.set_view_settings(ViewSettings(score_levels=(-1.0, 2.0)))
+    for k in (2, 25):
+        grid.set_frame(run.trajectory, k)
+        assert score.levels == (-1.0, 2.0) and score.map.levels.tolist() == [-1.0, 2.0]  # type: ignore[attr-defined]
