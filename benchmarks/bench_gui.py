@@ -28,9 +28,9 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 from diffviz.core import GaussianMixture, SamplingRun, Schedule, Trajectory  # noqa: E402
 from diffviz.ui.app import application, teardown, wait_until  # noqa: E402
 from diffviz.ui.main_window import MainWindow  # noqa: E402
-from diffviz.ui.model_info import default_model_spec, describe  # noqa: E402
-from diffviz.ui.view_grid import ViewGrid  # noqa: E402
-from diffviz.ui.view_particles import SPLAT_ABOVE  # noqa: E402
+from diffviz.views.grid import ViewGrid  # noqa: E402
+from diffviz.views.model_info import default_model_spec, describe  # noqa: E402
+from diffviz.views.particles import SPLAT_ABOVE  # noqa: E402
 
 SIZES = (1_000, 10_000, 100_000)
 GRID_SIZE = (900, 700)  # about the views' area in a 1280×800 window

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 COMMANDS = {
     "info": "diffviz.commands.info",
     "sample": "diffviz.commands.sample",
+    "render": "diffviz.commands.render",
     "train": "diffviz.commands.train",
     "import-diffusers": "diffviz.commands.import_diffusers",
 }

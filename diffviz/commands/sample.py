@@ -26,6 +26,11 @@ class UsageError(ValueError):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", help="an .onnx file, a bundled model name, analytic:8gaussians or ideal:<data set>")
     parser.add_argument("-o", "--output", required=True, help="where to write the run (.npz)")
+    add_sampling_arguments(parser, n_default=1000)
+
+
+def add_sampling_arguments(parser: argparse.ArgumentParser, *, n_default: int | None) -> None:
+    """The sampler, schedule, option, particle and seed flags (``diffviz sample`` and ``diffviz render``)."""
     parser.add_argument("--sampler", default="ddpm", choices=tuple(SAMPLERS), help="reverse sampler (default ddpm)")
     group = parser.add_argument_group("sampling schedule (default: the model's training schedule)")
     group.add_argument("--schedule", choices=SCHEDULE_NAMES, help="β schedule by diffusers' name")
@@ -53,8 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="how the subset is spaced (diffusers' timestep_spacing; default leading)",
     )
     add_option_flags(parser.add_argument_group("sampler options (each applies to the samplers named)"))
+    default = f"default {n_default}" if n_default else "default 2000 for 2D models, 64 for images"
     parser.add_argument(
-        "--n", "--num-particles", dest="n", type=int, default=1000, help="number of particles (default 1000)"
+        "--n", "--num-particles", dest="n", type=int, default=n_default, help=f"number of particles ({default})"
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
 

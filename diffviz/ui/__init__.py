@@ -4,7 +4,6 @@ Layout of this package:
 
 - ``state``: the Qt binding of the session (``diffviz.session``: every setting, Qt-free) and the shown run
 - ``sampling_controller``: sampling off the GUI thread; ``frame_throttle``: state → views at ~30 fps
-- ``view_*``: the views (each one PlotItem drawing one quantity of a ``Frame``) and the layers they draw with
 - ``timeline``, ``schedule_panel``, ``schedule_plots``, ``sampler_panel``, ``log_slider``: the controls
 - ``main_window``, ``menus``, ``settings_store``, ``app``: the window, its menus, persistence, start-up
 """

@@ -15,9 +15,10 @@ from PySide6.QtCore import QEventLoop, QMessageLogContext, QTimer, QtMsgType, qI
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from diffviz.views.model_info import default_model_spec
+
 from ..core.atomic import atomic_path
 from .main_window import MainWindow
-from .model_info import default_model_spec
 from .settings_store import SettingsStore
 
 SCREENSHOT_SIZE = (1280, 800)

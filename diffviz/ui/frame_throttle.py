@@ -10,8 +10,9 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from superqt.utils import qthrottled
 
+from diffviz.views.grid import ViewGrid
+
 from .state import AppState
-from .view_grid import ViewGrid
 
 FRAME_INTERVAL_MS = 33
 

@@ -15,17 +15,18 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QVB
 from diffviz.core import Denoiser, Trajectory
 from diffviz.session import SCENE_SUFFIX, Scene, SceneError, ScheduleSettings, open_scene, write_scene
 from diffviz.session.run_files import run_model_name, run_schedule, run_settings
+from diffviz.views.grid import ViewGrid
+from diffviz.views.model_info import ModelInfo, describe, open_model
 
+from .export_dialog import ExportDialog
 from .frame_throttle import FrameThrottle
 from .menus import build_menus
-from .model_info import ModelInfo, describe, open_model
 from .sampler_panel import SamplerPanel
 from .sampling_controller import SamplingController
 from .schedule_panel import SchedulePanel
 from .settings_store import SettingsStore
 from .state import AppState
 from .timeline import Timeline
-from .view_grid import ViewGrid
 
 RUN_SUFFIX = ".npz"
 DOCK_WIDTH = 380
@@ -198,6 +199,16 @@ class MainWindow(QMainWindow):
             return False
         self.statusBar().showMessage(f"saved {trajectory.steps_done} steps to {path}", 8000)
         return True
+
+    def export_video(self) -> ExportDialog | None:
+        """File → Export video: the dialog that runs ``diffviz render`` on this session (non-modal)."""
+        if self.state.model is None or self.state.trajectory is None:
+            self.show_error("Nothing to export", "Open a model first; the video shows its sampling run.")
+            return None
+        dialog = ExportDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     # ---- errors ---------------------------------------------------------------------------------------------
     def show_error(self, title: str, message: str) -> None:

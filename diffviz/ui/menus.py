@@ -12,8 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu
 from superqt.utils import signals_blocked
 
 from diffviz.session import ViewSettings
-
-from .model_info import analytic_model_names, bundled_model_names
+from diffviz.views.model_info import analytic_model_names, bundled_model_names
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -34,6 +33,7 @@ class Menus:
         self._add(file_menu, "Open S&cene…", self.open_scene_dialog)
         self._add(file_menu, "Save Sc&ene…", self.save_scene_dialog, QKeySequence.StandardKey.Save)
         self._add(file_menu, "Save &Run…", self.save_dialog, "Ctrl+Shift+S")
+        self._add(file_menu, "&Export Video…", window.export_video, "Ctrl+E")
         file_menu.addSeparator()
         self._add(file_menu, "&Quit", window.close, QKeySequence.StandardKey.Quit)
 

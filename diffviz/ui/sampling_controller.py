@@ -18,8 +18,8 @@ from superqt.utils import GeneratorWorker
 
 from diffviz.core import SamplingRun
 from diffviz.session import build_run
+from diffviz.views.model_info import ModelInfo
 
-from .model_info import ModelInfo
 from .state import AppState
 
 REPORT_EVERY_S = 0.010  # at most ~100 progress events per second reach the GUI thread

@@ -20,9 +20,9 @@ from diffviz.core import SCHEDULE_NAMES, Schedule, ScheduleError
 from diffviz.core.schedule import SPACINGS
 from diffviz.session import ScheduleSettings
 from diffviz.session.settings import MAX_TRAIN_TIMESTEPS
+from diffviz.views.model_info import ModelInfo
 
 from .log_slider import LogSlider
-from .model_info import ModelInfo
 from .schedule_plots import SchedulePlots
 from .state import AppState
 

@@ -11,8 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from diffviz.core import Schedule
-
-from .view_colors import BACKGROUND, TEXT
+from diffviz.views.colors import BACKGROUND, TEXT
 
 USER = (90, 180, 255)
 TRAIN = (200, 200, 200, 150)

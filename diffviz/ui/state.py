@@ -15,8 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from diffviz.core import Schedule, Trajectory
 from diffviz.session import DEFAULT_IMAGES, DEFAULT_POINTS, ModelRef, ScheduleSettings, Session
 from diffviz.session.settings import Playback, SamplerSettings, ViewSettings
-
-from .model_info import ModelInfo
+from diffviz.views.model_info import ModelInfo
 
 
 def frontier(trajectory: Trajectory | None) -> int:

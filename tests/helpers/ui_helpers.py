@@ -6,8 +6,8 @@ import numpy as np
 
 from diffviz.ui.main_window import MainWindow
 from diffviz.ui.settings_store import SettingsStore
-from diffviz.ui.view_base import View
-from diffviz.ui.view_particles import ParticleLayer
+from diffviz.views.base import View
+from diffviz.views.particles import ParticleLayer
 
 RUN_TIMEOUT_MS = 60_000
 

@@ -16,7 +16,7 @@ import pytest
 from diffviz.cli import main
 from diffviz.core import ModelCard
 from diffviz.runtime import OnnxDenoiser, load_model
-from diffviz.ui.model_info import describe
+from diffviz.views.model_info import describe
 from tests.helpers import onnx_models as om
 
 PROVIDER_WORDS = {"CPUExecutionProvider": "CPU", "CUDAExecutionProvider": "CUDA"}

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QThreadPool
 
-from diffviz.ui.model_info import default_model_spec
 from diffviz.ui.settings_store import SettingsStore
+from diffviz.views.model_info import default_model_spec
 from tests.helpers.ui_helpers import make_window, wait_finished
 
 

@@ -12,7 +12,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 from PySide6.QtWidgets import QApplication
 
-from diffviz.ui.fast_scatter import CHECKED_PYQTGRAPH, FastScatter, fast_path_checked, version_tuple
+from diffviz.views.fast_scatter import CHECKED_PYQTGRAPH, FastScatter, fast_path_checked, version_tuple
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 N = 300

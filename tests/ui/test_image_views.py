@@ -7,9 +7,9 @@ import pytest
 
 from diffviz.session import DEFAULT_IMAGES, DEFAULT_POINTS
 from diffviz.ui.main_window import MainWindow
-from diffviz.ui.model_info import bundled_model_names
-from diffviz.ui.view_frame import Frame
-from diffviz.ui.view_images import GAP, GAP_VALUE, tile
+from diffviz.views.frame import Frame
+from diffviz.views.images import GAP, GAP_VALUE, tile
+from diffviz.views.model_info import bundled_model_names
 from tests.helpers import ui_models as um
 from tests.helpers.ui_helpers import differs, shown, wait_finished
 

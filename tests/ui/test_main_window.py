@@ -12,8 +12,8 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
 
 from diffviz.ui.main_window import MainWindow
-from diffviz.ui.model_info import default_model_spec
-from diffviz.ui.view_frame import Frame
+from diffviz.views.frame import Frame
+from diffviz.views.model_info import default_model_spec
 from tests.helpers import ui_models as um
 from tests.helpers.ui_helpers import differs, shown, wait_finished
 

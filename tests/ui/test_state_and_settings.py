@@ -11,8 +11,8 @@ from diffviz.core import SAMPLERS, GaussianMixture, SamplingRun, Schedule, sampl
 from diffviz.session import DEFAULT_IMAGES, SamplerSettings, ScheduleSettings, ViewSettings
 from diffviz.session.noise_lock import locked_noise, locked_x_T
 from diffviz.session.scene import lenient, settings_to_dict
-from diffviz.ui.model_info import describe
 from diffviz.ui.state import AppState, frontier
+from diffviz.views.model_info import describe
 
 
 def _traj(steps: int = 10, n: int = 20, run_steps: int | None = None):  # type: ignore[no-untyped-def]

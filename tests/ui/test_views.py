@@ -7,12 +7,12 @@ import pytest
 
 from diffviz.core import GaussianMixture, SamplingRun, Schedule
 from diffviz.session import ViewSettings
-from diffviz.ui.model_info import describe
-from diffviz.ui.view_colors import hue_of, palette
-from diffviz.ui.view_frame import Frame
-from diffviz.ui.view_grid import ViewGrid
-from diffviz.ui.view_lines import ARROW_FILL, HEAD, arrow_geometry
-from diffviz.ui.view_particles import SPLAT_ABOVE
+from diffviz.views.colors import hue_of, palette
+from diffviz.views.frame import Frame
+from diffviz.views.grid import ViewGrid
+from diffviz.views.lines import ARROW_FILL, HEAD, arrow_geometry
+from diffviz.views.model_info import describe
+from diffviz.views.particles import SPLAT_ABOVE
 from tests.helpers.ui_helpers import differs, shown
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from diffviz.core import GaussianMixture, SamplingRun, Schedule
 from diffviz.session import Session, ViewSettings
-from diffviz.ui.model_info import describe
 from diffviz.ui.sampler_panel import SamplerPanel
 from diffviz.ui.schedule_panel import SchedulePanel
 from diffviz.ui.state import AppState
 from diffviz.ui.timeline import Timeline
-from diffviz.ui.view_grid import ViewGrid
+from diffviz.views.grid import ViewGrid
+from diffviz.views.model_info import describe
 
 
 def _state() -> AppState:

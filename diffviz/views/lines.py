@@ -8,8 +8,8 @@ from functools import lru_cache
 import numpy as np
 import pyqtgraph as pg
 
-from .view_colors import magnitude_colors, palette
-from .view_particles import ParticleStyle
+from .colors import magnitude_colors, palette
+from .particles import ParticleStyle
 
 MAX_TRAILS = 300  # trails of more particles turn into a tangle (and cost paint time): a sample of them
 MAX_SEGMENTS = 1000  # x_t → x̂_0 segments, likewise

@@ -8,12 +8,12 @@ from PySide6.QtCore import QRectF, Qt
 
 from diffviz.session import ViewSettings
 
+from .base import PointsView
+from .colors import CIRCLE_COLOR, DATA_COLOR, dim_magnitude_lut
+from .frame import Frame
+from .lines import ArrowsLayer, SegmentsLayer, TrailsLayer
 from .model_info import ModelInfo
-from .view_base import PointsView
-from .view_colors import CIRCLE_COLOR, DATA_COLOR, dim_magnitude_lut
-from .view_frame import Frame
-from .view_lines import ArrowsLayer, SegmentsLayer, TrailsLayer
-from .view_particles import ParticleLayer, ParticleStyle
+from .particles import ParticleLayer, ParticleStyle
 
 FAINT = 70  # alpha of the particles over the score field
 
@@ -95,7 +95,7 @@ class ScoreView(PointsView):
         x0, y0 = float(points[0, 0]) - cell / 2, float(points[0, 1]) - cell / 2
         self.map.setRect(QRectF(x0, y0, grid * cell, grid * cell))
         self.arrows.set_arrows(points, field, cell, self.levels)
-        self.plot.setTitle(f"{self.title} &nbsp; |s| {10**lo:.2g} … {10**hi:.2g}")
+        self.set_title(f"{self.title} &nbsp; |s| {10**lo:.2g} … {10**hi:.2g}")
 
 
 class EpsView(PointsView):

@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QFont
 
 from diffviz.session import ViewSettings
 
+from .colors import TEXT
+from .frame import Frame
 from .model_info import ModelInfo
-from .view_colors import TEXT
-from .view_frame import Frame
-from .view_particles import ParticleStyle
+from .particles import ParticleStyle
 
 DEFAULT_RANGE = (-4.0, 4.0)
 GRID_EXTENT = 12
 GRID_COLOR = (255, 255, 255, 28)
 AXIS_WIDTH = 28
 AXIS_HEIGHT = 22
+TITLE_PT = 10
+TICK_PT = 8
 
 
 def _grid_lines(extent: int = GRID_EXTENT) -> pg.PlotCurveItem:
@@ -45,8 +48,27 @@ class View:
         self.plot = pg.PlotItem()
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
-        self.plot.setTitle(self.title, color=TEXT, size="10pt")
+        self.scale = 1.0
+        self.set_title(self.title)
         self.frame: Frame | None = None
+
+    def set_title(self, html: str) -> None:
+        """The view's title at the current UI scale."""
+        self.plot.setTitle(html, color=TEXT, size=f"{TITLE_PT * self.scale:.0f}pt")
+
+    def set_scale(self, scale: float) -> None:
+        """Grow (or shrink) the title, the tick labels and the axes' room for them together (``view.ui_scale``)."""
+        if scale == self.scale:
+            return
+        self.scale = scale
+        self.set_title(self.plot.titleLabel.text or self.title)
+        font = QFont()
+        font.setPointSizeF(TICK_PT * scale)
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            axis.setStyle(tickFont=font)
+        self.plot.getAxis("left").setWidth(round(AXIS_WIDTH * scale))
+        self.plot.getAxis("bottom").setHeight(round(AXIS_HEIGHT * scale))
 
     @property
     def vb(self) -> pg.ViewBox:

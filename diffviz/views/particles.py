@@ -14,8 +14,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
+from .colors import hue_of, palette
 from .fast_scatter import FastScatter
-from .view_colors import hue_of, palette
 
 SPLAT_ABOVE = 5000
 POINT_SIZE = 4

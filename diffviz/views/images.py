@@ -7,10 +7,10 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 
+from .base import View
+from .colors import lut
+from .frame import Frame
 from .model_info import ModelInfo
-from .view_base import View
-from .view_colors import lut
-from .view_frame import Frame
 
 MAX_TILES = 64
 GAP = 1
@@ -69,6 +69,7 @@ class ImageGridView(View):
         self.vb.invertY(True)
         self.data_range = (-1.0, 1.0)
         self.levels = self.data_range
+        self.fixed_levels: tuple[float, float] | None = None  # set for a video: one grey range for every frame
 
     def set_model(self, info: ModelInfo) -> None:
         self.data_range = info.data_range or (-1.0, 1.0)
@@ -80,14 +81,14 @@ class ImageGridView(View):
         shape = frame.trajectory.data_shape
         flat = self.values(frame)[:MAX_TILES]
         images = flat.reshape(len(flat), *shape)
-        self.levels = self.levels_of(images, self.data_range)
+        self.levels = self.fixed_levels or self.levels_of(images, self.data_range)
         first = self.image.image is None
         self.image.setImage(tile(images, self.levels, self.lut), autoLevels=False, levels=(0, 255))
         if first:
             self.vb.autoRange(padding=0.02)
         n = frame.trajectory.num_particles
         count = f"first {len(flat)} of {n}" if n > len(flat) else f"{n}"
-        self.plot.setTitle(f"{self.title} &nbsp; ({count}; range {self.levels[0]:.2g} … {self.levels[1]:.2g})")
+        self.set_title(f"{self.title} &nbsp; ({count}; range {self.levels[0]:.2g} … {self.levels[1]:.2g})")
 
 
 def image_views() -> list[ImageGridView]:

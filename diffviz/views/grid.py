@@ -9,13 +9,13 @@ from PySide6.QtCore import Signal
 from diffviz.core import Trajectory
 from diffviz.session import ViewSettings
 
+from .base import DEFAULT_RANGE, View
+from .colors import BACKGROUND
+from .frame import Frame
+from .images import image_views
 from .model_info import ModelInfo
-from .view_base import DEFAULT_RANGE, View
-from .view_colors import BACKGROUND
-from .view_frame import Frame
-from .view_images import image_views
-from .view_particles import ParticleStyle
-from .view_points import EpsView, ScoreView, X0View, XtView
+from .particles import ParticleStyle
+from .points import EpsView, ScoreView, X0View, XtView
 
 
 class ViewGrid(pg.GraphicsLayoutWidget):
@@ -49,6 +49,7 @@ class ViewGrid(pg.GraphicsLayoutWidget):
         self.views = [XtView(), ScoreView(), EpsView(), X0View()] if modality == "points" else list(image_views())
         for v in self.views:
             v.set_view_settings(self.settings)
+            v.set_scale(self.settings.ui_scale)
             if modality == "points":  # a zoom in any view moves them all: the leader's range is the camera
                 v.vb.sigRangeChangedManually.connect(self._on_user_range)
         self._arranged = None
@@ -114,6 +115,7 @@ class ViewGrid(pg.GraphicsLayoutWidget):
         self.settings = settings
         for v in self.views:
             v.set_view_settings(settings)
+            v.set_scale(settings.ui_scale)
         self._arrange()
         self.set_camera(settings.camera)
 

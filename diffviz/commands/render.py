@@ -1,0 +1,387 @@
+"""``diffviz render SOURCE -o OUT``: a video (MP4, WebM, GIF), a folder of PNG frames or one still, headless.
+
+SOURCE is a scene (.toml), a saved run (.npz) or a model (a bundled name, an .onnx file, ``analytic:…``,
+``ideal:…``, sampled with the same flags as ``diffviz sample``). Frames are drawn offscreen by the window's own
+view classes; the window's File → Export video runs this very command, so both give the same frames.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from diffviz.session.settings import LAYOUTS, PANELS
+
+from .sample import UsageError, add_sampling_arguments
+
+HELP = (
+    "Render a scene (.toml), a saved run (.npz) or a model's sampling run to a video (.mp4, .webm, .gif), a folder "
+    "of PNG frames, or one still (--frame K -o slide.png|.svg). No display needed."
+)
+MAX_SIDE = 7680
+SAMPLING_FLAGS = ("sampler", "schedule", "beta_start", "beta_end", "num_train_timesteps", "num_inference_steps", "n")
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT, e.g. 1920x1080") from None
+    if not (16 <= w <= MAX_SIDE and 16 <= h <= MAX_SIDE):
+        raise argparse.ArgumentTypeError(f"{text}: each side must be 16 to {MAX_SIDE} pixels")
+    return w, h
+
+
+def _panels(text: str) -> tuple[str, ...]:
+    names = tuple(p.strip() for p in text.split(",") if p.strip())
+    bad = [p for p in names if p not in PANELS]
+    if not names or bad or len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"{text!r}: give distinct panels among {', '.join(PANELS)}, comma-separated")
+    return names
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", metavar="SOURCE", help="a scene (.toml), a saved run (.npz) or a model")
+    parser.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help=".mp4, .webm, .gif, a folder for PNG frames, or with --frame a .png/.svg still",
+    )
+    parser.add_argument("--force", action="store_true", help="replace an existing output file")
+    out = parser.add_argument_group("the picture")
+    out.add_argument("--size", type=_size, default=(1920, 1080), metavar="WxH", help="pixels (default 1920x1080)")
+    out.add_argument("--panels", type=_panels, help=f"comma-separated subset of {', '.join(PANELS)}")
+    out.add_argument("--layout", choices=LAYOUTS, help="2x2, 1x4 (for 16:9 with two or more panels) or single")
+    out.add_argument("--scale", type=float, help="fonts, tick labels and axes grow together (default 1.5)")
+    out.add_argument("--title", help="a title above the views (default: the scene's caption)")
+    out.add_argument(
+        "--caption",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the step, t, ᾱ_t, β_t, SNR, sampler and schedule under the views (default on)",
+    )
+    video = parser.add_argument_group("the video")
+    video.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
+    timing = video.add_mutually_exclusive_group()
+    timing.add_argument("--duration", type=float, help="seconds from x_T to x_0 (default: one frame per step)")
+    timing.add_argument("--steps-per-frame", type=int, help="show every k-th step")
+    video.add_argument(
+        "--time",
+        dest="mapping",
+        choices=("steps", "log-snr"),
+        default="steps",
+        help="frames uniform in steps, or uniform in log-SNR so structure forming is not rushed",
+    )
+    video.add_argument("--hold", type=float, default=1.0, help="seconds on the last frame (default 1)")
+    video.add_argument("--start", type=int, default=0, help="first step shown (0 = x_T)")
+    video.add_argument("--end", type=int, help="last step shown (default K = x_0)")
+    video.add_argument(
+        "--quality", type=int, default=8, choices=range(1, 11), metavar="1..10", help="encoder quality (default 8)"
+    )
+    video.add_argument("--frame", type=int, metavar="K", help="render only step K as a still (.png or .svg)")
+    video.add_argument("--progress-json", action="store_true", help=argparse.SUPPRESS)  # the window's export reads it
+    add_sampling_arguments(parser, n_default=None)  # when SOURCE is a model, as in diffviz sample
+
+
+@dataclass
+class Source:
+    """What to draw: the model (for the views), the finished run, its schedule, view settings and labels."""
+
+    info: Any
+    trajectory: Any
+    schedule: Any
+    view: Any
+    sampler_label: str
+    caption: str = ""
+
+
+def _sampler_label(name: str, options: dict[str, Any]) -> str:
+    from diffviz.core import SAMPLERS
+
+    shown = {"ddim": ("eta",), "pc": ("target_snr", "corrector_steps"), "ddpm": ("variance_type",)}.get(name, ())
+    extra = ", ".join(f"{k} = {options[k]}" for k in shown if k in options)
+    return SAMPLERS[name].label + (f" ({extra})" if extra else "")
+
+
+class _Stop:
+    """Set by SIGINT, SIGTERM or SIGHUP; the loops check it between steps and frames, never inside Qt's drawing."""
+
+    requested = False
+
+    @classmethod
+    def handler(cls, signum: int, frame: object) -> None:
+        cls.requested = True
+
+    @classmethod
+    def check(cls) -> None:
+        if cls.requested:
+            raise KeyboardInterrupt
+
+
+def _sample_with_bar(run: Any, label: str) -> None:
+    from tqdm import tqdm
+
+    with tqdm(total=run.trajectory.num_steps, desc=f"sampling {label}", unit="step", file=sys.stderr) as bar:
+        for _ in run:
+            bar.update(1)
+            _Stop.check()
+
+
+def load_source(args: argparse.Namespace) -> Source:
+    """Read or sample SOURCE; :class:`UsageError` (or a ValueError subclass) with a message otherwise."""
+    from diffviz.session import ViewSettings
+
+    path = Path(args.source)
+    suffix = path.suffix.lower()
+    given = [f for f in SAMPLING_FLAGS if getattr(args, f, None) not in (None, "ddpm" if f == "sampler" else None)]
+    if suffix in (".toml", ".npz") and given:
+        raise UsageError(
+            f"--{given[0].replace('_', '-')} applies when SOURCE is a model; a {suffix} file sets "
+            "its own sampling (edit the scene instead)"
+        )
+    if suffix == ".toml":
+        return _from_scene(path)
+    if suffix == ".npz":
+        return _from_run(path, ViewSettings())
+    return _from_model(args, ViewSettings())
+
+
+def _from_scene(path: Path) -> Source:
+    from diffviz.session import build_run, open_scene
+    from diffviz.views.model_info import describe
+
+    scene, model, notices = open_scene(path)
+    for notice in notices:
+        print(f"diffviz render: note: {notice}", file=sys.stderr)
+    info = describe(model, scene.model.spec)
+    run, schedule = build_run(model, scene.schedule, scene.sampler, scene.view)
+    _sample_with_bar(run, info.name)
+    label = _sampler_label(scene.sampler.name, scene.sampler.active_options())
+    return Source(info, run.trajectory, schedule, scene.view, label, scene.caption)
+
+
+def _from_run(path: Path, view: Any) -> Source:
+    from diffviz.core import Trajectory
+    from diffviz.session.run_files import run_schedule
+    from diffviz.views.model_info import describe, open_model
+
+    trajectory = Trajectory.load(path)
+    if not trajectory.complete:
+        raise UsageError(
+            f"{path.name} holds {trajectory.steps_done} of {trajectory.num_steps} steps (a cancelled "
+            "run); only finished runs are rendered"
+        )
+    name = trajectory.params.model.name
+    try:
+        info = describe(open_model(name), name)
+    except (ValueError, OSError) as exc:
+        raise UsageError(f"{path.name} was made with the model {name!r}, which cannot be opened here: {exc}") from None
+    p = trajectory.params
+    return Source(info, trajectory, run_schedule(trajectory), view, _sampler_label(p.sampler, p.options))
+
+
+def _from_model(args: argparse.Namespace, view: Any) -> Source:
+    from diffviz.core import SamplingRun
+    from diffviz.runtime import load_model
+    from diffviz.session import DEFAULT_IMAGES, DEFAULT_POINTS, check_run_size
+    from diffviz.views.model_info import describe
+
+    from .sample import build_schedule, sampler_options
+
+    model = load_model(args.source)
+    info = describe(model, args.source)
+    schedule = build_schedule(args, model)
+    options = sampler_options(args, model)
+    n = args.n if args.n is not None else (DEFAULT_IMAGES if info.is_image else DEFAULT_POINTS)
+    if n < 1:
+        raise UsageError(f"--n must be ≥ 1, got {n}")
+    check_run_size(n, schedule.num_steps, tuple(model.data_shape))
+    run = SamplingRun(model, schedule, args.sampler, n=n, seed=args.seed, **options)
+    _sample_with_bar(run, info.name)
+    return Source(info, run.trajectory, schedule, view, _sampler_label(args.sampler, run.options))
+
+
+def _frames(args: argparse.Namespace, source: Source) -> list[int]:
+    from diffviz.export.timing import frame_steps
+
+    tr = source.trajectory
+    K = tr.num_steps
+    end = K if args.end is None else args.end
+    if not 0 <= args.start <= end <= K:
+        raise UsageError(f"--start {args.start} / --end {end}: the run has steps 0..{K}")
+    if args.steps_per_frame is not None:
+        if args.steps_per_frame < 1:
+            raise UsageError(f"--steps-per-frame must be ≥ 1, got {args.steps_per_frame}")
+        count = math.ceil((end - args.start) / args.steps_per_frame) + 1
+    elif args.duration is not None:
+        if not 0 < args.duration <= 3600:
+            raise UsageError(f"--duration {args.duration}: give 0 < seconds ≤ 3600")
+        count = max(round(args.duration * args.fps), 1)
+    else:
+        count = end - args.start + 1
+    steps = frame_steps(tr.alpha_bar, tr.alpha_bar_prev, count, mapping=args.mapping, start=args.start, end=end)
+    hold = round(args.hold * args.fps)
+    return [int(k) for k in steps] + [int(steps[-1])] * hold
+
+
+def run(args: argparse.Namespace) -> int:
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"  # the same pixels with or without a display
+    from diffviz.core import ModelOutputError
+    from diffviz.export.encode import ExportError, FrameWriter, check_output, write_png
+    from diffviz.runtime import ModelError, ProviderError
+    from diffviz.session import SceneError
+
+    def fail(message: str) -> int:
+        print(f"diffviz render: {message}", file=sys.stderr)
+        return 2
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # the export is abandoned and its file removed
+        signal.signal(sig, _Stop.handler)
+    if not 0 < args.fps <= 240 or not 0 <= args.hold <= 60:
+        return fail(f"--fps {args.fps:g} / --hold {args.hold:g}: need 0 < fps ≤ 240 and 0 ≤ hold ≤ 60 s")
+    if args.scale is not None and not 0.5 <= args.scale <= 4:
+        return fail(f"--scale {args.scale:g}: give 0.5 to 4")
+    still = args.frame is not None
+    output = Path(args.output)
+    try:
+        if still:
+            if output.suffix.lower() not in (".png", ".svg"):
+                raise UsageError(f"--frame writes a .png or .svg still, not {output.name!r}")
+            _check_still(output, args.force)
+        else:
+            check_output(output, force=args.force)
+        source = load_source(args)
+        view = source.view
+        changes: dict[str, Any] = {"ui_scale": args.scale if args.scale is not None else max(view.ui_scale, 1.5)}
+        if args.panels is not None:
+            changes["panels"] = args.panels
+        if args.layout is not None:
+            changes["layout"] = args.layout
+        view = replace(view, **changes)
+        view.validate()
+        if still:
+            if not 0 <= args.frame <= source.trajectory.num_steps:
+                raise UsageError(f"--frame {args.frame}: the run has steps 0..{source.trajectory.num_steps}")
+            frames = [args.frame]
+        else:
+            frames = _frames(args, source)
+    except (
+        UsageError,
+        ExportError,
+        SceneError,
+        ModelError,
+        ProviderError,
+        ModelOutputError,
+        ValueError,
+        MemoryError,
+        OSError,
+    ) as exc:
+        return fail(str(exc))
+    title = args.title if args.title is not None else source.caption
+    return _render(args, source, view, frames, title, output, still, write_png, FrameWriter, ExportError, fail)
+
+
+def _check_still(output: Path, force: bool) -> None:
+    from diffviz.core.atomic import check_writable
+
+    if output.exists() and not force:
+        raise UsageError(f"{output} exists; add --force to replace it")
+    check_writable(output)
+
+
+def _render(
+    args: argparse.Namespace,
+    source: Source,
+    view: Any,
+    frames: list[int],
+    title: str,
+    output: Path,
+    still: bool,
+    write_png: Any,
+    writer_class: Any,
+    export_error: type[Exception],
+    fail: Any,
+) -> int:
+    from tqdm import tqdm
+
+    from diffviz.export.render import FrameRenderer
+
+    renderer = FrameRenderer(
+        source.info,
+        source.trajectory,
+        source.schedule,
+        view,
+        args.size,
+        steps=frames,
+        caption=args.caption,
+        title=title,
+        sampler_label=source.sampler_label,
+    )
+    try:
+        if still:
+            if output.suffix.lower() == ".svg":
+                _write_svg(renderer, frames[0], output)
+            else:
+                write_png(output, renderer.render(frames[0]), force=args.force)
+            print(f"wrote {output}: step {frames[0]} of {source.trajectory.num_steps}")
+            return 0
+        start = time.perf_counter()
+        render_s = 0.0
+        with (
+            writer_class(output, args.size, args.fps, quality=args.quality, force=args.force) as writer,
+            tqdm(total=len(frames), desc="rendering", unit="frame", file=sys.stderr, disable=args.progress_json) as bar,
+        ):
+            for i, k in enumerate(frames):
+                _Stop.check()
+                t0 = time.perf_counter()
+                image = renderer.render(k)
+                render_s += time.perf_counter() - t0
+                writer.write(image)
+                bar.update(1)
+                if args.progress_json:
+                    print(json.dumps({"frame": i + 1, "frames": len(frames)}), flush=True)
+        total = time.perf_counter() - start
+        print(
+            f"wrote {output}: {len(frames)} frames at {args.fps:g} fps, {args.size[0]}×{args.size[1]} "
+            f"({total:.1f} s: render {render_s:.1f} s, encode {writer.encode_seconds:.1f} s)"
+        )
+        return 0
+    except export_error as exc:
+        return fail(str(exc))
+    except OSError as exc:
+        return fail(f"cannot write {output}: {exc.strerror or exc}")
+    finally:
+        renderer.close()
+
+
+def _write_svg(renderer: Any, index: int, output: Path) -> None:
+    """The whole page (title, views, caption) as SVG through Qt's SVG painter, written via a temporary file:
+    text, axes, curves and arrows stay vectors; the score map and splatted particles are embedded images."""
+    from PySide6.QtCore import QPoint, QRect, QSize
+    from PySide6.QtGui import QPainter
+    from PySide6.QtSvg import QSvgGenerator
+
+    from diffviz.core.atomic import atomic_path
+
+    renderer.render(index)
+    width, height = renderer.size
+    with atomic_path(output) as tmp:
+        generator = QSvgGenerator()
+        generator.setFileName(str(tmp))
+        generator.setSize(QSize(width, height))
+        generator.setViewBox(QRect(0, 0, width, height))
+        generator.setTitle("diffviz")
+        painter = QPainter(generator)
+        try:
+            renderer.page.render(painter, QPoint(0, 0))
+        finally:
+            painter.end()
