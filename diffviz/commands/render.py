@@ -61,7 +61,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--size", type=_size, default=(1920, 1080), metavar="WxH", help="pixels (default 1920x1080)")
     out.add_argument("--panels", type=_panels, help=f"comma-separated subset of {', '.join(PANELS)}")
     out.add_argument("--layout", choices=LAYOUTS, help="2x2, 1x4 (for 16:9 with two or more panels) or single")
-    out.add_argument("--scale", type=float, help="fonts, tick labels and axes grow together (default 1.5)")
+    out.add_argument(
+        "--scale",
+        type=float,
+        help="fonts, tick labels and axes grow together (default: height/720, e.g. 1.5 at 1080 lines)",
+    )
     out.add_argument("--title", help="a title above the views (default: the scene's caption)")
     out.add_argument(
         "--caption",
@@ -105,11 +109,21 @@ class Source:
 
 
 def _sampler_label(name: str, options: dict[str, Any]) -> str:
+    """``DDIM, η = 0`` — the sampler and the options that shape its path (clipping is left to the scene)."""
     from diffviz.core import SAMPLERS
 
-    shown = {"ddim": ("eta",), "pc": ("target_snr", "corrector_steps"), "ddpm": ("variance_type",)}.get(name, ())
-    extra = ", ".join(f"{k} = {options[k]}" for k in shown if k in options)
-    return SAMPLERS[name].label + (f" ({extra})" if extra else "")
+    spec = SAMPLERS[name]
+    shown = [o for o in spec.options if not o.name.startswith(("clip", "use_clipped")) and o.name in options]
+    parts = [
+        spec.label.split(" (")[0],
+        *(
+            f"{o.label} = {options[o.name]:g}"
+            if isinstance(options[o.name], float)
+            else f"{o.label} = {options[o.name]}"
+            for o in shown
+        ),
+    ]
+    return ", ".join(parts)
 
 
 class _Stop:
@@ -261,7 +275,7 @@ def run(args: argparse.Namespace) -> int:
             check_output(output, force=args.force)
         source = load_source(args)
         view = source.view
-        changes: dict[str, Any] = {"ui_scale": args.scale if args.scale is not None else max(view.ui_scale, 1.5)}
+        changes: dict[str, Any] = {"ui_scale": args.scale if args.scale is not None else _default_scale(view, args)}
         if args.panels is not None:
             changes["panels"] = args.panels
         if args.layout is not None:
@@ -288,6 +302,13 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc))
     title = args.title if args.title is not None else source.caption
     return _render(args, source, view, frames, title, output, still, write_png, FrameWriter, ExportError, fail)
+
+
+def _default_scale(view: Any, args: argparse.Namespace) -> float:
+    """Text that keeps its share of the picture: the window's size at 720 lines, 1.5× at 1080, smaller below."""
+    return (
+        float(min(max(view.ui_scale, args.size[1] / 720), 3.0)) if args.size[1] >= 720 else max(args.size[1] / 720, 0.5)
+    )
 
 
 def _check_still(output: Path, force: bool) -> None:

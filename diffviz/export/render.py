@@ -14,7 +14,7 @@ from dataclasses import replace
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QImage
-from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from diffviz.core import Schedule, Trajectory
 from diffviz.session import ViewSettings
@@ -78,7 +78,7 @@ class FrameRenderer:
         layout.setSpacing(0)
         self.title = self._label(title, TITLE_PT * scale, bold=True)
         self.grid = ViewGrid()
-        self.caption = self._label("", CAPTION_PT * scale)
+        self.caption = self._label("", CAPTION_PT * scale, lines=2)
         layout.addWidget(self.title)
         layout.addWidget(self.grid, 1)
         layout.addWidget(self.caption)
@@ -91,7 +91,7 @@ class FrameRenderer:
         self.grid.set_run(trajectory)
         self._fix_image_levels(steps)
 
-    def _label(self, text: str, points: float, *, bold: bool = False) -> QLabel:
+    def _label(self, text: str, points: float, *, bold: bool = False, lines: int = 1) -> QLabel:
         label = QLabel(text)
         font = QFont()
         font.setPointSizeF(points)
@@ -100,7 +100,8 @@ class FrameRenderer:
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         label.setContentsMargins(8, 4, 8, 4)
         label.setTextFormat(Qt.TextFormat.PlainText)
-        label.setWordWrap(True)  # a long caption takes two lines rather than losing its ends
+        label.setFixedHeight(lines * label.fontMetrics().lineSpacing() + 10)  # the same room on every frame
+        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)  # never widens the page
         return label
 
     def _fix_image_levels(self, steps: Sequence[int]) -> None:
