@@ -17,6 +17,7 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
     [
         ("bench_engine.py", ["--quick", "--sizes", "1000", "--threads", "1"], "ORT"),
         ("bench_gui.py", ["--quick"], "slider → first frame"),
+        ("bench_export.py", ["--quick"], "fps ratio diffviz / matplotlib"),
     ],
 )
 def test_benchmark_runs_and_prints_its_figures(script: str, args: list[str], expect: str) -> None:

@@ -1,9 +1,18 @@
-"""Bare ``diffviz [--screenshot out.png] [MODEL]``: the desktop app."""
+"""Bare ``diffviz [--screenshot out.png] [MODEL]``: the desktop app.
+
+Before Qt is imported, Linux gets two checks whose failure Qt itself answers with a core dump (an abort): that
+there is a display to open the window on, and that the system libraries Qt's xcb (X11) platform plugin links are
+installed. Either failure is one line on stderr and exit code 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import os
+import re
 import sys
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 HELP = (
@@ -11,6 +20,125 @@ HELP = (
     "model — and start sampling at once: linked views of x_t, the score field, ε̂ and Tweedie's x̂_0, with a live "
     "β schedule."
 )
+
+# The system libraries (soname → Debian/Ubuntu package) that Qt 6's xcb platform plugin links: the NEEDED entries
+# of PySide6's Qt/plugins/platforms/libqxcb.so and Qt/lib/libQt6XcbQpa.so.6 (PySide6 6.11), less Qt's own and the
+# C/C++ runtime. A fresh Debian or Ubuntu lacks libxcb-icccm4 and libxcb-keysyms1 in particular, and Qt's message
+# then names libxcb-cursor0.
+XCB_LIBRARIES = {
+    "libxcb.so.1": "libxcb1",
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-randr.so.0": "libxcb-randr0",
+    "libxcb-render.so.0": "libxcb-render0",
+    "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-shape.so.0": "libxcb-shape0",
+    "libxcb-shm.so.0": "libxcb-shm0",
+    "libxcb-sync.so.1": "libxcb-sync1",
+    "libxcb-util.so.1": "libxcb-util1",
+    "libxcb-xfixes.so.0": "libxcb-xfixes0",
+    "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxkbcommon.so.0": "libxkbcommon0",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+    "libX11.so.6": "libx11-6",
+    "libX11-xcb.so.1": "libx11-xcb1",
+    "libGL.so.1": "libgl1",
+    "libglib-2.0.so.0": "libglib2.0-0",
+    "libgthread-2.0.so.0": "libglib2.0-0",
+}
+# What QtGui itself links besides those (on any platform, offscreen included): a missing one fails the import.
+GUI_LIBRARIES = {
+    **XCB_LIBRARIES,
+    "libEGL.so.1": "libegl1",
+    "libfontconfig.so.1": "libfontconfig1",
+    "libfreetype.so.6": "libfreetype6",
+    "libdbus-1.so.3": "libdbus-1-3",
+}
+
+
+def _loadable(soname: str) -> bool:
+    try:
+        ctypes.CDLL(soname)
+    except OSError:
+        return False
+    return True
+
+
+def missing_libraries(sonames: Iterable[str], loadable: Callable[[str], bool] | None = None) -> list[str]:
+    """The sonames the dynamic linker cannot load (``loadable`` defaults to trying ``ctypes.CDLL``)."""
+    loadable = loadable or _loadable
+    return [s for s in sonames if not loadable(s)]
+
+
+def missing_libraries_message(missing: Iterable[str], needed_by: str = "Qt's xcb (X11) platform plugin") -> str:
+    """One line naming the missing libraries and the Debian/Ubuntu packages that hold them."""
+    missing = list(missing)
+    packages = list(dict.fromkeys(GUI_LIBRARIES[s] for s in missing if s in GUI_LIBRARIES))
+    line = f"diffviz: {needed_by} needs {', '.join(missing)}, not installed here"
+    if packages:
+        line += f"; on Debian/Ubuntu: apt-get install {' '.join(packages)}"
+    return line + " (QT_QPA_PLATFORM=offscreen runs diffviz headless)"
+
+
+def _xcb_plugin_loads() -> bool | None:
+    """Whether Qt's xcb plugin itself loads (its own library search path has the last word over the soname
+    check); None when it cannot be found."""
+    try:
+        from PySide6.QtCore import QLibraryInfo
+
+        plugins = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))
+    except ImportError:
+        return None
+    plugin = plugins / "platforms" / "libqxcb.so"
+    return _loadable(str(plugin)) if plugin.is_file() else None
+
+
+def qt_platform(environ: Mapping[str, str]) -> str | None:
+    """The platform plugin Qt will use on Linux, where that is certain: QT_QPA_PLATFORM's first entry, else xcb
+    under X11 alone; None where Qt may pick Wayland or has no display."""
+    explicit = environ.get("QT_QPA_PLATFORM", "").split(";")[0].split(":")[0].strip()
+    if explicit:
+        return explicit
+    if environ.get("DISPLAY") and not environ.get("WAYLAND_DISPLAY"):
+        return "xcb"
+    return None
+
+
+def display_problem(
+    environ: Mapping[str, str] | None = None, platform: str | None = None, screenshot: Path | None = None
+) -> str | None:
+    """Why the window cannot open here, as one line for stderr, or None. Decided before a QApplication exists, as
+    Qt aborts the process (a core dump) when it has no display or its platform plugin misses a library. Linux
+    only: macOS and Windows have no DISPLAY and need none."""
+    environ = os.environ if environ is None else environ
+    if not (platform or sys.platform).startswith("linux"):
+        return None
+    name = qt_platform(environ)
+    if (name is None and not environ.get("DISPLAY") and not environ.get("WAYLAND_DISPLAY")) or (
+        name == "xcb" and not environ.get("DISPLAY")
+    ):
+        unset = "DISPLAY is not set" if name == "xcb" else "neither DISPLAY nor WAYLAND_DISPLAY is set"
+        headless = f"diffviz --screenshot {screenshot if screenshot is not None else 'out.png'}"
+        return (
+            f"diffviz: no display to open the window on ({unset}); QT_QPA_PLATFORM=offscreen runs it headless "
+            f"(QT_QPA_PLATFORM=offscreen {headless}), and `diffviz render` needs no display"
+        )
+    if name == "xcb":
+        missing = missing_libraries(XCB_LIBRARIES)
+        if missing and not _xcb_plugin_loads():
+            return missing_libraries_message(missing)
+    return None
+
+
+def _import_problem(exc: ImportError) -> str | None:
+    """A Qt import that failed for a missing system library, as one line naming its package, or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    named = re.findall(r"(lib[\w.+-]+\.so[\d.]*): cannot open shared object file", str(exc))
+    missing = missing_libraries(dict.fromkeys([*named, *GUI_LIBRARIES]))
+    return missing_libraries_message(missing, needed_by="Qt") if missing else None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,7 +178,18 @@ def run(args: argparse.Namespace) -> int:
         except OutputPathError as exc:
             print(f"diffviz: {exc}", file=sys.stderr)
             return 2
-    from diffviz.ui.app import QtBindingError, run_window, screenshot
+    problem = display_problem(screenshot=args.screenshot)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
+    try:
+        from diffviz.ui.app import QtBindingError, run_window, screenshot
+    except ImportError as exc:
+        problem = _import_problem(exc)
+        if problem is None:
+            raise
+        print(problem, file=sys.stderr)
+        return 2
 
     try:
         if args.screenshot is not None:

@@ -6,18 +6,19 @@ collection can crash the interpreter on the way out.
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QBuffer, QEventLoop, QIODevice, QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication
 
 from diffviz.views.model_info import default_model_spec
 
-from ..core.atomic import atomic_path
+from ..core.atomic import atomic_write
 from .main_window import MainWindow
 from .settings_store import SettingsStore
 
@@ -87,11 +88,14 @@ def open_source(window: MainWindow, source: str | None) -> bool:
 
 def run_window(model: str | None = None) -> int:
     app = application()
-    window = MainWindow(SettingsStore())
+    store = SettingsStore()
+    window = MainWindow(store)
     window.show()
     open_source(window, model)
     code = app.exec()
     teardown(window)
+    if store.save_error:  # the status bar that showed it closed with the window
+        print(f"diffviz: {store.save_error}", file=sys.stderr)
     return int(code)
 
 
@@ -153,13 +157,24 @@ def screenshot(
         teardown(window)
 
 
-def _save_png(pixmap: object, out: Path) -> bool:
-    """Write through a temporary file and rename, so no half-written image is left."""
+def _save_png(pixmap: QPixmap, out: Path) -> bool:
+    """Encode in memory, then write through a temporary file and rename, so no half-written image is left and a
+    failed write (a full disk, say) is reported with the system's reason rather than as an encoding failure."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    encoded = pixmap.save(buffer, "PNG")
+    buffer.close()
+    if not encoded:
+        print(f"diffviz: could not write {out}: Qt could not encode the PNG", file=sys.stderr)
+        return False
     try:
-        with atomic_path(out.resolve()) as tmp:
-            if not pixmap.save(str(tmp), "PNG"):  # type: ignore[attr-defined]
-                raise OSError("Qt could not encode the PNG")
+        atomic_write(out.resolve(), bytes(buffer.data().data()))
     except OSError as exc:
-        print(f"diffviz: could not write {out}: {exc}", file=sys.stderr)
+        reason = exc.strerror or str(exc)
+        full = exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+        print(
+            f"diffviz: could not write {out}: {'the disk is full' if full else 'the write failed'} ({reason})",
+            file=sys.stderr,
+        )
         return False
     return True

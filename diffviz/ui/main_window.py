@@ -264,16 +264,21 @@ class MainWindow(QMainWindow):
             self.state.session.view = view
         self.menus.set_recent(self.store.recent_files())
 
-    def save_settings(self) -> None:
+    def save_settings(self) -> str:
+        """Write the layout and settings to the store; returns "" or why they could not be written (also shown in
+        the status bar)."""
         if self.store is None:
-            return
+            return ""
         self.store.set_bytes("geometry", self.saveGeometry())
         self.store.set_bytes("window_state", self.saveState())
         spec = self.state.model.spec if self.state.model is not None else None
         self.store.save_settings(
             spec, self.state.schedule_settings, self.state.sampler_settings, self.state.view_settings
         )
-        self.store.sync()
+        problem = self.store.sync()
+        if problem:
+            self.statusBar().showMessage(problem, 15000)
+        return problem
 
     def shutdown(self, wait_ms: int = 5000) -> bool:
         """Stop sampling and wait for its thread; True when no worker thread is left."""

@@ -3,12 +3,18 @@
 Where: ``DIFFVIZ_SETTINGS`` (a file path) or the ``path`` argument, else the user's diffviz settings file. A store
 that cannot be parsed is moved aside to ``<file>.corrupt`` and the app starts from defaults; a value of the wrong
 type or out of range is ignored, one by one. Nothing here can stop the app from starting.
+
+QSettings reads almost any bytes without an error (random bytes become keys, an unclosed quote swallows the rest of
+the file), so a store is also judged by reading it: it must be UTF-8 text of INI lines, and the JSON values this
+module writes must parse. A location the settings cannot be written to (a read-only disk or folder) is reported,
+in ``notice`` at start and by :meth:`SettingsStore.sync`, never silently ignored.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +25,7 @@ from diffviz.session.scene import lenient, settings_to_dict
 
 ENV_VAR = "DIFFVIZ_SETTINGS"
 MAX_RECENT = 10
+JSON_KEYS = ("settings", "recent")  # the values this module writes as JSON text
 
 
 # names of settings before the session (kept so an older store's settings carry over)
@@ -58,12 +65,67 @@ class SettingsStore:
         else:
             self.qs = QSettings(str(path), fmt)
         self.notice = ""
-        if self.qs.status() != QSettings.Status.NoError:
+        self.save_error = ""  # why the last sync() could not write the settings, or ""
+        if self.qs.status() != QSettings.Status.NoError or self._garbled():
             self._move_aside()
+        unwritable = self._write_problem()
+        if unwritable:
+            self.notice = " ".join(filter(None, [self.notice, f"Settings will not be saved: {unwritable}."]))
 
     @property
     def path(self) -> str:
         return self.qs.fileName()
+
+    def _garbled(self) -> bool:
+        """Whether the file, which QSettings read without complaint, is not a store: not UTF-8 text, control
+        characters, a line that is neither a [section], a comment nor a key=value, or a JSON value that does not
+        parse."""
+        try:
+            text = Path(self.qs.fileName()).read_bytes().decode("utf-8")
+        except FileNotFoundError:
+            return False
+        except UnicodeDecodeError:
+            return True
+        except OSError:
+            return False  # unreadable: QSettings's status says so
+        continued = False
+        for line in text.splitlines():
+            stripped = line.strip()
+            if any(c < " " and c != "\t" for c in stripped):
+                return True
+            section = stripped.startswith("[") and stripped.endswith("]")
+            if not (continued or not stripped or stripped[0] in ";#" or "=" in stripped or section):
+                return True
+            continued = stripped.endswith("\\")
+        for key in JSON_KEYS:
+            raw = self.qs.value(key)
+            if raw is None:
+                continue
+            if not isinstance(raw, str):
+                return True
+            try:
+                json.loads(raw)
+            except ValueError:
+                return True
+        return False
+
+    def _write_problem(self) -> str:
+        """Why the settings file cannot be written here, or "": a probe that makes and drops a temporary file in
+        its folder (or, before that folder exists, in the nearest one that does)."""
+        path = Path(self.qs.fileName())
+        existing = path.parent
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.is_dir():
+            return f"cannot write {path}: {existing} is a file, not a folder"
+        if path.exists() and not os.access(path, os.W_OK):
+            return f"cannot write {path}: it is read-only"
+        try:
+            with tempfile.TemporaryFile(dir=existing):
+                pass
+        except OSError as exc:
+            return f"cannot write {path}: {exc.strerror or exc}"
+        return ""
 
     def _move_aside(self) -> None:
         bad = Path(self.qs.fileName())
@@ -122,5 +184,11 @@ class SettingsStore:
     def set_bytes(self, key: str, value: QByteArray) -> None:
         self.qs.setValue(key, value)
 
-    def sync(self) -> None:
+    def sync(self) -> str:
+        """Write the settings to disk; returns "" or why they could not be written (also kept in ``save_error``)."""
         self.qs.sync()
+        self.save_error = ""
+        if self.qs.status() != QSettings.Status.NoError:
+            reason = self._write_problem() or f"cannot write {self.path} (Qt: {self.qs.status().name})"
+            self.save_error = f"The settings were not saved: {reason}"
+        return self.save_error

@@ -117,3 +117,101 @@ def test_a_corrupt_store_does_not_stop_the_window(qtbot, tmp_path: Path, junk: b
     window.state.update_sampler(seed=8)
     window.close()
     assert SettingsStore(path).load_settings()[2].seed == 8  # and from now on it persists
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        np.random.default_rng(0).bytes(3000),  # QSettings reads it without an error: random bytes become keys
+        bytes(range(1, 256)) * 4,
+        b'[General]\nsettings="{unclosed\ngeometry=12\n',  # the quote swallows the rest: settings is not JSON
+        b'[General]\nsettings={\\"model\\": 1\n',  # settings is not JSON
+        "[General]\nrecent=caf\xe9\n".encode("latin-1"),  # not UTF-8
+        b"this is not an INI file\nat all\n",
+    ],
+    ids=["random", "every byte", "unclosed quote", "bad JSON", "latin-1", "prose"],
+)
+def test_garbage_that_qsettings_reads_without_an_error_is_moved_aside(tmp_path: Path, junk: bytes) -> None:
+    path = tmp_path / "s.ini"
+    path.write_bytes(junk)
+    store = SettingsStore(path)
+    assert "could not be read" in store.notice and (tmp_path / "s.ini.corrupt").read_bytes() == junk
+    assert store.load_settings() == (None, None, SamplerSettings(), ViewSettings()) and store.recent_files() == []
+
+
+def test_a_store_written_with_every_byte_and_non_ascii_paths_is_not_taken_for_garbage(tmp_path: Path) -> None:
+    from PySide6.QtCore import QByteArray
+
+    store = SettingsStore(tmp_path / "s.ini")
+    store.set_bytes("geometry", QByteArray(bytes(range(256)) * 3))
+    store.save_settings("/tmp/mödel ünïcode.onnx", ScheduleSettings(), SamplerSettings(seed=3), ViewSettings())
+    store.add_recent("/tmp/dätä, with = signs; and [brackets].npz")
+    assert store.sync() == ""
+    again = SettingsStore(tmp_path / "s.ini")
+    assert again.notice == "" and not (tmp_path / "s.ini.corrupt").exists()
+    assert again.load_settings()[0] == "/tmp/mödel ünïcode.onnx" and again.load_settings()[2].seed == 3
+    assert again.recent_files() == ["/tmp/dätä, with = signs; and [brackets].npz"]
+    geometry = again.bytes("geometry")
+    assert geometry is not None and geometry.data() == bytes(range(256)) * 3
+
+
+def _unwritable_locations(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A settings path whose folder is a regular file (root can write anywhere else but there)."""
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file")
+    return blocker / "diffviz" / "s.ini"
+
+
+def _assert_reports_unsaved(qtbot, store: SettingsStore, reason: str) -> None:  # type: ignore[no-untyped-def]
+    assert "will not be saved" in store.notice and reason in store.notice  # said at start, in the status bar
+    window = make_window(qtbot, store)
+    window.state.update_sampler(seed=11)
+    problem = window.save_settings()
+    assert "not saved" in problem and reason in problem and store.save_error == problem
+    assert window.statusBar().currentMessage() == problem
+    assert not Path(store.path).exists()
+
+
+def test_a_settings_folder_that_is_a_file_is_reported_not_silently_ignored(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store = SettingsStore(_unwritable_locations(tmp_path))
+    _assert_reports_unsaved(qtbot, store, "is a file, not a folder")
+
+
+def test_a_read_only_settings_location_is_reported_not_silently_ignored(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.ui.tmpfs import tmpfs
+
+    written = tmp_path / "ro" / "s.ini"
+    with tmpfs(tmp_path / "ro", "ro,size=64k"):
+        store = SettingsStore(written)
+        _assert_reports_unsaved(qtbot, store, "Read-only file system")
+        store.save_settings(None, ScheduleSettings(), SamplerSettings(seed=12), ViewSettings())
+        assert "Read-only file system" in store.sync()
+
+
+def test_a_writable_store_reports_nothing(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store = SettingsStore(tmp_path / "new" / "folder" / "s.ini")  # folders made on the first save
+    assert store.notice == ""
+    window = make_window(qtbot, store)
+    assert window.save_settings() == "" and store.save_error == ""
+    assert (tmp_path / "new" / "folder" / "s.ini").is_file()
+
+
+@pytest.mark.slow
+def test_the_app_prints_a_failed_save_when_its_window_closes(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom PySide6.QtCore import QTimer\nfrom PySide6.QtWidgets import QApplication\n"
+        "from diffviz.ui import app\napp.application()\n"
+        "QTimer.singleShot(1500, QApplication.closeAllWindows)\n"
+        "sys.exit(app.run_window('analytic:8gaussians'))\n"
+    )
+    settings = _unwritable_locations(tmp_path)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DIFFVIZ_SETTINGS=str(settings))
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert "diffviz: The settings were not saved" in result.stderr and "is a file, not a folder" in result.stderr

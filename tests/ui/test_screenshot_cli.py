@@ -66,3 +66,48 @@ def test_the_interactive_app_exits_cleanly_when_its_window_closes(tmp_path: Path
     )
     assert result.returncode == 0, result.stderr
     assert "settings" in Path(os.environ["DIFFVIZ_SETTINGS"]).read_text()  # it saved, to the isolated file
+
+
+def _noisy_pixmap(width: int = 400, height: int = 300):  # type: ignore[no-untyped-def]
+    """A pixmap whose PNG is far larger than 64 KiB (noise does not compress)."""
+    from PySide6.QtGui import QPixmap
+
+    noise = np.random.default_rng(0).integers(0, 256, (height, width, 4), dtype=np.uint8)
+    noise[..., 3] = 255
+    image = QImage(noise.tobytes(), width, height, 4 * width, QImage.Format.Format_RGBA8888)
+    return QPixmap.fromImage(image.copy())
+
+
+def test_a_full_disk_is_reported_as_a_full_disk_not_as_an_encoding_failure(qapp, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from diffviz.ui.app import _save_png
+    from tests.ui.tmpfs import tmpfs
+
+    with tmpfs(tmp_path / "tiny", "size=64k") as disk:
+        out = disk / "shot.png"
+        out.write_bytes(b"the old picture")
+        assert not _save_png(_noisy_pixmap(), out)
+        message = capsys.readouterr().err
+        assert "disk is full" in message and "No space left on device" in message and str(out) in message
+        assert "encode" not in message
+        assert out.read_bytes() == b"the old picture"  # the old file is kept whole
+        assert [p.name for p in disk.iterdir()] == ["shot.png"]  # and no temporary file is left
+
+
+def test_a_failed_write_names_the_reason(qapp, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from diffviz.ui.app import _save_png
+
+    assert not _save_png(_noisy_pixmap(8, 8), tmp_path / "missing" / "shot.png")
+    message = capsys.readouterr().err
+    assert "could not write" in message and "does not exist" in message and "encode" not in message
+    assert _save_png(_noisy_pixmap(8, 8), tmp_path / "shot.png") and (tmp_path / "shot.png").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_screenshot_onto_a_full_disk_says_the_disk_is_full(tmp_path: Path) -> None:
+    from tests.ui.tmpfs import tmpfs
+
+    with tmpfs(tmp_path / "tiny", "size=64k") as disk:
+        result = _diffviz("--screenshot", str(disk / "shot.png"), "analytic:8gaussians", cwd=tmp_path)
+        assert result.returncode == 1, result.stderr
+        assert "disk is full" in result.stderr and "No space left on device" in result.stderr
+        assert list(disk.iterdir()) == []
