@@ -282,3 +282,125 @@ def test_sample_reports_clamped_steps(mlp_path: Path, tmp_path: Path, capsys: py
     run = Trajectory.load(out)
     assert run.clamped.any()
     assert f"{int(run.clamped.sum())} of {run.num_steps} steps lie outside" in capsys.readouterr().out
+
+
+# ---- bounds and messages before sampling ---------------------------------------------------------------------------
+@pytest.fixture
+def no_sampling(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sampling fails the test: every case below must be refused before it starts (and must not hang or OOM)."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("sampling started")
+
+    monkeypatch.setattr("diffviz.core.sample", refuse)
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--n", "3000000"], ["3000000 particles × 1000 steps would record 44.7 GiB", "limit 2 GiB"]),
+        (["--n", "20000", "--num-train-timesteps", "20000"], ["20000 particles × 20000 steps", "GiB"]),
+        (["--num-train-timesteps", "10000000"], ["--num-train-timesteps 10000000 is above the limit of 100000"]),
+        (["--seed", "-1"], ["--seed must be an integer in [0, 2**63 − 1], got -1"]),
+        (["--seed", str(2**63)], [f"--seed must be an integer in [0, 2**63 − 1], got {2**63}"]),
+        (["--seed", str(2**64 + 5)], ["--seed", str(2**64 + 5)]),
+        (
+            ["--schedule", "linear", "--beta-start", "0.5", "--beta-end", "0.999"],
+            ["the schedule's ᾱ_T = 1.4e-731 underflows", "t=637 of 1000", "--beta-end", "--rescale"],
+        ),
+        (
+            ["--num-train-timesteps", "100000", "--num-inference-steps", "10"],
+            ["the schedule's ᾱ_T = 3.9e-440 underflows", "--num-train-timesteps", "--rescale"],
+        ),
+        (
+            ["--num-train-timesteps", "50000", "--num-inference-steps", "10"],
+            ["keeping 10 of the 50000 steps", "rounds to 1", "pure noise", "--num-inference-steps"],
+        ),
+    ],
+)
+def test_sample_refuses_before_allocating_or_sampling(
+    tmp_path: Path, args: list[str], words: list[str], capsys: pytest.CaptureFixture[str], no_sampling: None
+) -> None:
+    out = tmp_path / "run.npz"
+    assert main(["sample", "analytic:8gaussians", "-o", str(out), *args]) == 2
+    err = capsys.readouterr().err
+    assert all(w in err for w in words), err
+    assert "NaN" not in err.replace("gives NaN", "") and "beta[" not in err and "model" not in err
+    assert not out.exists()
+
+
+def test_a_large_T_with_rescale_samples(tmp_path: Path) -> None:
+    out = tmp_path / "run.npz"
+    args = ["--num-train-timesteps", "100000", "--rescale", "--num-inference-steps", "10", "--n", "5"]
+    assert main(["sample", "analytic:8gaussians", "-o", str(out), *args]) == 0
+    assert Trajectory.load(out).num_steps == 10
+
+
+def test_sample_with_too_many_threads(mlp_path: Path, tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "diffviz", "sample", str(mlp_path), "-o", str(tmp_path / "r.npz"), "--n", "5"]
+    env = {**os.environ, "DIFFVIZ_THREADS": "100000"}
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)  # unbounded, ORT hangs
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "DIFFVIZ_THREADS=100000 is more threads than a session can use (at most 1024" in proc.stderr
+
+
+# ---- diffviz WORD: a command, or a model to open the window on ---------------------------------------------------
+@pytest.fixture
+def window(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """What the window was asked to open (it is not opened)."""
+    import argparse
+
+    opened: list[str | None] = []
+
+    def fake_run(args: argparse.Namespace) -> int:
+        opened.append(args.model)
+        return 0
+
+    monkeypatch.setattr("diffviz.commands.app.run", fake_run)
+    return opened
+
+
+@pytest.mark.parametrize("word, hint", [("frobnicate", None), ("smaple", "did you mean 'sample'?")])
+def test_an_unknown_command_is_not_opened_as_a_model(
+    word: str, hint: str | None, window: list[str | None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([word]) == 2
+    err = capsys.readouterr().err
+    assert f"diffviz: unknown command {word!r}" in err
+    assert "commands: info, sample, render, train, import-diffusers" in err and "analytic:8gaussians" in err
+    assert hint is None or hint in err
+    assert window == []
+
+
+def test_unknown_command_exits_2_from_the_shell() -> None:
+    proc = cli("frobnicate")
+    assert proc.returncode == 2 and "unknown command 'frobnicate'" in proc.stderr and "display" not in proc.stderr
+
+
+def test_models_and_files_still_open_the_window(
+    mlp_path: Path, tmp_path: Path, window: list[str | None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = sample(load_model("analytic:8gaussians"), Schedule.from_name("linear", 5), "ddim", n=3)
+    saved = run.save(tmp_path / "run.npz")
+    scene = tmp_path / "scene.toml"
+    scene.write_text("")
+    bare = tmp_path / "plainfile"
+    bare.write_text("")
+    monkeypatch.chdir(tmp_path)
+    sources = [
+        "moons",
+        "analytic:8gaussians",
+        "ideal:moons",
+        "ideal:nope",  # the window says what is wrong with it
+        str(mlp_path),
+        str(saved),
+        str(scene),
+        "plainfile",  # an existing file, even with no suffix
+        "missing.npz",  # a file name: the window reports it missing
+        "sub/dir",
+    ]
+    for source in sources:
+        assert main([source]) == 0, source
+    assert main([]) == 0
+    assert main(["--screenshot", str(tmp_path / "s.png"), "moons"]) == 0
+    assert window == [*sources, None, "moons"]

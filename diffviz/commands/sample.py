@@ -19,8 +19,25 @@ HELP = (
 TERMINAL_ALPHA_BAR = 0.01  # above this, x_T ~ N(0, I) is not the schedule's terminal distribution
 
 
+MAX_SEED = 2**63 - 1  # seeds are recorded with the run and read back as 64-bit integers
+
+
 class UsageError(ValueError):
     """A bad combination of options; the message is printed as is."""
+
+
+def check_counts(args: argparse.Namespace) -> None:
+    """``--seed``, ``--n`` and ``--num-train-timesteps`` in range, before anything is loaded or allocated; a
+    :class:`UsageError` names the flag."""
+    from diffviz.core.schedule import MAX_TRAIN_TIMESTEPS
+
+    if not 0 <= args.seed <= MAX_SEED:
+        raise UsageError(f"--seed must be an integer in [0, 2**63 − 1], got {args.seed}")
+    if args.n is not None and args.n < 1:
+        raise UsageError(f"--n must be ≥ 1, got {args.n}")
+    T = args.num_train_timesteps
+    if T is not None and T > MAX_TRAIN_TIMESTEPS:
+        raise UsageError(f"--num-train-timesteps {T} is above the limit of {MAX_TRAIN_TIMESTEPS} steps")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -133,12 +150,25 @@ def sampler_options(args: argparse.Namespace, model: Denoiser) -> dict[str, Any]
     return given
 
 
+def _noise_range_hint(args: argparse.Namespace) -> str:
+    """The flags that shorten a schedule which runs out of noise levels."""
+    flags = ["--beta-end", "--num-train-timesteps"]
+    if args.num_inference_steps is not None:
+        flags.insert(0, "--num-inference-steps")
+    if not args.rescale and args.schedule != "squaredcos_cap_v2":
+        flags.append("--rescale (scales β by 1000/T)")
+    return f"; see {', '.join(flags)}"
+
+
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from diffviz.core import ModelOutputError, ScheduleError, sample
     from diffviz.core.atomic import OutputPathError, check_writable
+    from diffviz.core.sampling import DEFAULT_FIELD_GRID
+    from diffviz.core.schedule import NoiseRangeError
     from diffviz.runtime import ModelError, ProviderError, load_model
+    from diffviz.session import check_run_size
 
     def fail(message: str) -> int:
         print(f"diffviz sample: {message}", file=sys.stderr)
@@ -152,12 +182,15 @@ def run(args: argparse.Namespace) -> int:
         )
     try:
         check_writable(output)
-        if args.n < 1:
-            raise UsageError(f"--n must be ≥ 1, got {args.n}")
+        check_counts(args)
         model = load_model(args.model)
         schedule = build_schedule(args, model)
         options = sampler_options(args, model)
-    except (UsageError, OutputPathError, ModelError, ProviderError, ScheduleError) as exc:
+        shape = tuple(model.data_shape)
+        check_run_size(args.n, schedule.num_steps, shape, field_points=DEFAULT_FIELD_GRID**2 if shape == (2,) else 0)
+    except NoiseRangeError as exc:
+        return fail(f"{exc}{_noise_range_hint(args)}")
+    except (UsageError, OutputPathError, ModelError, ProviderError, ScheduleError, MemoryError) as exc:
         return fail(str(exc))
 
     if schedule.alpha_bars[-1] > TERMINAL_ALPHA_BAR:

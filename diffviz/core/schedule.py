@@ -15,10 +15,19 @@ import numpy as np
 SCHEDULE_NAMES = ("linear", "scaled_linear", "squaredcos_cap_v2", "sigmoid")
 SPACINGS = ("leading", "trailing", "linspace")
 Spacing = Literal["leading", "trailing", "linspace"]
+MAX_TRAIN_TIMESTEPS = 100_000  # a longer schedule is a typo, not a schedule: refuse it before allocating anything
+# ᾱ_t below the smallest normal float64 has underflowed (to a subnormal, then to 0): ᾱ_t/ᾱ_{t−1} and 1/√ᾱ_t lose
+# their meaning and the samplers' arithmetic turns into 0/0 = NaN.
+MIN_ALPHA_BAR = float(np.finfo(np.float64).tiny)
 
 
 class ScheduleError(ValueError):
     """An invalid schedule: the message names the offending value."""
+
+
+class NoiseRangeError(ScheduleError):
+    """A schedule that leaves the noise levels doubles can hold: ᾱ underflows, or a sub-sampled step's β rounds to 1
+    (too many steps, or too large β, for where the schedule ends)."""
 
 
 def _cosine_betas(num_steps: int, s: float, max_beta: float = 0.999) -> np.ndarray:
@@ -58,6 +67,39 @@ def validate_betas(betas: Any) -> np.ndarray:
     return b
 
 
+def _check_num_steps(label: str, num_steps: int) -> None:
+    if num_steps > MAX_TRAIN_TIMESTEPS:
+        raise ScheduleError(
+            f"{label} = {num_steps} is above the limit of {MAX_TRAIN_TIMESTEPS} steps; no schedule needs that many"
+        )
+
+
+def _power_of_ten(log_value: float) -> str:
+    """e^log_value written as m·10^e (it may be far below what a double holds), e.g. ``1.5e-440``."""
+    if not math.isfinite(log_value):
+        return "0"
+    log10 = log_value / math.log(10)
+    exponent = math.floor(log10)
+    mantissa = 10 ** (log10 - exponent)
+    if round(mantissa, 1) >= 10:
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return f"{mantissa:.1f}e{exponent:+d}"
+
+
+def _check_alpha_bars(betas: np.ndarray) -> None:
+    """Refuse a schedule whose ᾱ_t = ∏(1 − β_s) underflows: the message gives ᾱ_T, its true size and the step."""
+    log_alpha_bar = np.cumsum(np.log1p(-betas))  # exact even where ᾱ itself underflows
+    under = np.flatnonzero(log_alpha_bar < math.log(MIN_ALPHA_BAR))
+    if under.size:
+        i = int(under[0])
+        raise NoiseRangeError(
+            f"the schedule's ᾱ_T = {_power_of_ten(float(log_alpha_bar[-1]))} underflows: ᾱ_t = ∏(1 − β_s) "
+            f"falls below {MIN_ALPHA_BAR:.3g}, the smallest normal double, at step t={i + 1} of {betas.size}, so "
+            "the noise levels past it cannot be represented and sampling through them gives NaN; use smaller β "
+            "(beta_end) or fewer steps T"
+        )
+
+
 @dataclass(frozen=True, eq=False)
 class Schedule:
     """A discrete VP noise schedule.
@@ -89,6 +131,7 @@ class Schedule:
         """
         if isinstance(num_steps, bool) or not isinstance(num_steps, (int, np.integer)) or num_steps < 1:
             raise ScheduleError(f"num_steps must be an integer ≥ 1, got {num_steps!r}")
+        _check_num_steps("num_steps", int(num_steps))
         for label, v in (("beta_start", beta_start), ("beta_end", beta_end)):
             if not (0 < v < 1):
                 raise ScheduleError(f"{label} = {v!r} is outside (0, 1)")
@@ -144,6 +187,8 @@ class Schedule:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "betas", validate_betas(self.betas))
+        _check_num_steps("T", self.betas.size)
+        _check_alpha_bars(self.betas)
         object.__setattr__(self, "timesteps", np.asarray(self.timesteps, dtype=np.int64))
         if self.timesteps.shape != self.betas.shape:
             raise ScheduleError(f"timesteps shape {self.timesteps.shape} ≠ betas shape {self.betas.shape}")
@@ -211,8 +256,27 @@ class Schedule:
         a = self.alpha_bars[keep]
         a_prev = np.concatenate([[1.0], a[:-1]])
         betas = 1 - a / a_prev
+        self._check_subsampled(num_inference_steps, keep, betas)
         config = dict(self.config, subsample=dict(num_steps=int(num_inference_steps), spacing=spacing))
         return Schedule(betas, self.timesteps[keep], config)
+
+    def _check_subsampled(self, n: int, keep: np.ndarray, betas: np.ndarray) -> None:
+        """Name the cause when a kept step's β = 1 − ᾱ_t/ᾱ_prev rounds to 1 (ᾱ falls by more than double precision
+        resolves between two kept steps: the schedule is pure noise long before its end) or to 0."""
+        bad = np.flatnonzero(~((betas > 0) & (betas < 1)))
+        if not bad.size:
+            return
+        i = int(bad[0])
+        t, a = int(keep[i]) + 1, float(self.alpha_bars[keep[i]])
+        t_prev, a_prev = (int(keep[i - 1]) + 1, float(self.alpha_bars[keep[i - 1]])) if i else (0, 1.0)
+        where = f"keeping {n} of the {self.num_steps} steps, ᾱ goes from {a_prev:.3g} (t={t_prev}) to {a:.3g} (t={t})"
+        if betas[i] >= 1:
+            raise NoiseRangeError(
+                f"{where} in one step, so that step's β = 1 − ᾱ_t/ᾱ_prev rounds to 1: the schedule reaches pure "
+                f"noise long before its end (ᾱ_T = {float(self.alpha_bars[-1]):.3g}); sample more of its steps, or "
+                "use a shorter schedule (fewer steps T, smaller β, or rescaled β)"
+            )
+        raise ScheduleError(f"{where}: ᾱ does not decrease there, so that step's β rounds to 0; keep fewer steps")
 
     def describe(self) -> str:
         c = self.config

@@ -12,7 +12,7 @@ from typing import Any
 from ..core.datasets import DATASETS
 from ..core.denoiser import TimeInput
 from ..core.parameterization import PREDICTION_TYPES
-from ..core.schedule import SCHEDULE_NAMES, Schedule, ScheduleError
+from ..core.schedule import MAX_TRAIN_TIMESTEPS, SCHEDULE_NAMES, Schedule, ScheduleError
 from .errors import MetadataError
 
 PREFIX = "diffviz."
@@ -54,13 +54,15 @@ def _float(label: str, key: str, value: str) -> float:
         raise MetadataError(f"{label}: {PREFIX}{key} = {value!r} is not a number") from None
 
 
-def _int(label: str, key: str, value: str) -> int:
+def _int(label: str, key: str, value: str, maximum: int) -> int:
     try:
         number = int(value)
     except ValueError:
         raise MetadataError(f"{label}: {PREFIX}{key} = {value!r} is not an integer") from None
     if number < 1:
         raise MetadataError(f"{label}: {PREFIX}{key} = {value!r} must be ≥ 1")
+    if number > maximum:
+        raise MetadataError(f"{label}: {PREFIX}{key} = {value!r} is above the limit of {maximum}")
     return number
 
 
@@ -116,7 +118,7 @@ def parse_metadata(
         )
     prediction_type = _choice(label, "prediction_type", get("prediction_type"), PREDICTION_TYPES)
     beta_schedule = _choice(label, "beta_schedule", get("beta_schedule"), SCHEDULE_NAMES)
-    steps = _int(label, "num_train_timesteps", get("num_train_timesteps"))
+    steps = _int(label, "num_train_timesteps", get("num_train_timesteps"), MAX_TRAIN_TIMESTEPS)
     beta_start = _float(label, "beta_start", get("beta_start"))
     beta_end = _float(label, "beta_end", get("beta_end"))
     try:

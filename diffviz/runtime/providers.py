@@ -24,6 +24,7 @@ CUDA = "CUDAExecutionProvider"
 CPU = "CPUExecutionProvider"
 ENV_VAR = "DIFFVIZ_PROVIDER"
 THREADS_ENV_VAR = "DIFFVIZ_THREADS"
+MAX_THREADS = 1024  # per session; more is a typo (ORT would try to start them all, and batches grow with them)
 ORT_DEFAULT_SEVERITY = 2  # ORT's own default (warning); restored after a quiet probe
 _FATAL_ONLY = 4
 
@@ -66,8 +67,13 @@ def intra_op_threads() -> int:
     value = os.environ.get(THREADS_ENV_VAR, "").strip()
     if not value:
         return 0
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise ProviderError(f"{THREADS_ENV_VAR}={value!r} is not a whole number of threads")
+    if len(value) > 9 or int(value) > MAX_THREADS:
+        raise ProviderError(
+            f"{THREADS_ENV_VAR}={value} is more threads than a session can use (at most {MAX_THREADS}; this "
+            f"machine has {os.cpu_count() or 'an unknown number of'} CPUs); use 0 or leave it unset for one per core"
+        )
     return int(value)
 
 

@@ -6,19 +6,19 @@ trajectory wherever it is sampled (bit for bit: the seed, or the locked noise, f
 
 from __future__ import annotations
 
-import numpy as np
-
 from diffviz.core import SAMPLERS, Denoiser, SamplingRun, Schedule
+from diffviz.core.trajectory import MAX_RUN_BYTES, recorded_bytes
 
 from .noise_lock import locked_noise, locked_x_T
 from .settings import SamplerSettings, ScheduleSettings, ViewSettings
 
-MAX_RUN_BYTES = 2 * 1024**3  # x and ε̂ of every step are kept: refuse runs that would not fit comfortably
+__all__ = ["MAX_RUN_BYTES", "build_run", "check_run_size"]
 
 
-def check_run_size(n: int, num_steps: int, shape: tuple[int, ...]) -> None:
-    """Refuse, with the numbers, a run whose recorded arrays would take more than MAX_RUN_BYTES."""
-    size = (2 * num_steps + 1) * n * int(np.prod(shape)) * 4
+def check_run_size(n: int, num_steps: int, shape: tuple[int, ...], *, field_points: int = 0) -> None:
+    """Refuse, with the numbers, a run whose recorded arrays would take more than MAX_RUN_BYTES (the bound
+    ``Trajectory.load`` opens runs up to: what is sampled here can be opened again)."""
+    size = recorded_bytes(n, num_steps, shape, field_points)
     if size > MAX_RUN_BYTES:
         raise MemoryError(
             f"{n} particles × {num_steps} steps would record {size / 1024**3:.1f} GiB "
@@ -37,7 +37,7 @@ def build_run(
     options = sampler.active_options()
     shape = tuple(model.data_shape)
     n = sampler.num_particles
-    check_run_size(n, built.num_steps, shape)
+    check_run_size(n, built.num_steps, shape, field_points=view.field_grid**2 if shape == (2,) else 0)
     x_T = noise = None
     if sampler.same_noise:
         x_T = locked_x_T(sampler.seed, n, shape)
