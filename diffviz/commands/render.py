@@ -209,7 +209,9 @@ def _from_model(args: argparse.Namespace, view: Any) -> Source:
     from diffviz.session import DEFAULT_IMAGES, DEFAULT_POINTS, check_run_size
     from diffviz.views.model_info import describe
 
-    from .sample import build_schedule, sampler_options
+    from .sample import build_schedule, check_counts, sampler_options
+
+    check_counts(args)
 
     model = load_model(args.source)
     info = describe(model, args.source)

@@ -146,6 +146,40 @@ def test_bad_outputs_and_options_are_one_line_messages(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scene.toml"]  # nothing written
 
 
+def test_a_model_source_takes_the_sample_flags_and_their_checks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "ddim.png"
+    assert (
+        main(
+            [
+                "render",
+                "analytic:8gaussians",
+                "-o",
+                str(out),
+                "--frame",
+                "5",
+                "--size",
+                "320x180",
+                "--sampler",
+                "ddim",
+                "--eta",
+                "0.5",
+                "--num-train-timesteps",
+                "40",
+                "--n",
+                "200",
+            ]
+        )
+        == 0
+    )
+    assert _png(out).shape == (180, 320, 3)
+    assert main(["render", "analytic:8gaussians", "-o", str(tmp_path / "x.png"), "--frame", "1", "--seed", "-1"]) == 2
+    assert "--seed must be" in capsys.readouterr().err
+    assert main(["render", str(_scene(tmp_path)), "-o", str(tmp_path / "y.png"), "--frame", "1", "--n", "5"]) == 2
+    assert "--n applies when SOURCE is a model" in capsys.readouterr().err
+
+
 def test_an_existing_file_needs_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "run.gif").write_bytes(b"keep me")
     assert _render(tmp_path, "run.gif", "--steps-per-frame", "10", "--hold", "0") == 2
