@@ -206,21 +206,16 @@ def _from_run(path: Path, view: Any) -> Source:
 def _from_model(args: argparse.Namespace, view: Any) -> Source:
     from diffviz.core import SamplingRun
     from diffviz.runtime import load_model
-    from diffviz.session import DEFAULT_IMAGES, DEFAULT_POINTS, check_run_size
+    from diffviz.session import DEFAULT_IMAGES, DEFAULT_POINTS
     from diffviz.views.model_info import describe
 
-    from .sample import build_schedule, check_counts, sampler_options
+    from .sample import check_counts, plan_run
 
-    check_counts(args)
-
+    check_counts(args)  # --n ≥ 1 when given, --seed and T in range
     model = load_model(args.source)
     info = describe(model, args.source)
-    schedule = build_schedule(args, model)
-    options = sampler_options(args, model)
     n = args.n if args.n is not None else (DEFAULT_IMAGES if info.is_image else DEFAULT_POINTS)
-    if n < 1:
-        raise UsageError(f"--n must be ≥ 1, got {n}")
-    check_run_size(n, schedule.num_steps, tuple(model.data_shape))
+    schedule, options = plan_run(args, model, n)
     run = SamplingRun(model, schedule, args.sampler, n=n, seed=args.seed, **options)
     _sample_with_bar(run, info.name)
     return Source(info, run.trajectory, schedule, view, _sampler_label(args.sampler, run.options))

@@ -126,6 +126,19 @@ def build_schedule(args: argparse.Namespace, model: Denoiser) -> Schedule:
     return schedule
 
 
+def plan_run(args: argparse.Namespace, model: Denoiser, n: int) -> tuple[Schedule, dict[str, Any]]:
+    """The schedule and sampler options the flags give for ``model``, and the size check of an ``n``-particle run
+    (with its score-field grid) — before anything is allocated. ``diffviz sample`` and ``diffviz render`` share it."""
+    from diffviz.core.sampling import DEFAULT_FIELD_GRID
+    from diffviz.session import check_run_size
+
+    schedule = build_schedule(args, model)
+    options = sampler_options(args, model)
+    shape = tuple(model.data_shape)
+    check_run_size(n, schedule.num_steps, shape, field_points=DEFAULT_FIELD_GRID**2 if shape == (2,) else 0)
+    return schedule, options
+
+
 def sampler_options(args: argparse.Namespace, model: Denoiser) -> dict[str, Any]:
     """The options given on the command line, checked against the sampler's declaration (plus the model card's
     clipping advice); a flag the sampler does not take, or a bad value, is a :class:`UsageError` naming the flag."""
@@ -165,10 +178,8 @@ def run(args: argparse.Namespace) -> int:
 
     from diffviz.core import ModelOutputError, ScheduleError, sample
     from diffviz.core.atomic import OutputPathError, check_writable
-    from diffviz.core.sampling import DEFAULT_FIELD_GRID
     from diffviz.core.schedule import NoiseRangeError
     from diffviz.runtime import ModelError, ProviderError, load_model
-    from diffviz.session import check_run_size
 
     def fail(message: str) -> int:
         print(f"diffviz sample: {message}", file=sys.stderr)
@@ -184,10 +195,7 @@ def run(args: argparse.Namespace) -> int:
         check_writable(output)
         check_counts(args)
         model = load_model(args.model)
-        schedule = build_schedule(args, model)
-        options = sampler_options(args, model)
-        shape = tuple(model.data_shape)
-        check_run_size(args.n, schedule.num_steps, shape, field_points=DEFAULT_FIELD_GRID**2 if shape == (2,) else 0)
+        schedule, options = plan_run(args, model, args.n)
     except NoiseRangeError as exc:
         return fail(f"{exc}{_noise_range_hint(args)}")
     except (UsageError, OutputPathError, ModelError, ProviderError, ScheduleError, MemoryError) as exc:

@@ -81,9 +81,7 @@ def teardown(window: MainWindow) -> bool:
 
 def open_source(window: MainWindow, source: str | None) -> bool:
     """Open what the command line named: a scene (.toml), a saved run (.npz), or a model (default: the bundled one)."""
-    if source is not None and Path(source).suffix.lower() in (".toml", ".npz"):
-        return window.open_path(source)
-    return window.open_model(source or default_model_spec())
+    return window.open_path(source or default_model_spec())  # it dispatches on the suffix
 
 
 def run_window(model: str | None = None) -> int:

@@ -101,7 +101,8 @@ class SamplerPanel(QWidget):
         self.sampler.setToolTip("The reverse sampler")
         for name, spec in SAMPLERS.items():
             self.sampler.addItem(spec.label, name)
-        self.options = {name: option_widget(o) for name, o in all_options().items()}
+        self.declared = all_options()
+        self.options = {name: option_widget(o) for name, o in self.declared.items()}
         self.num_particles = spin_box(1, MAX_PARTICLES, "Number of particles sampled")
         self.num_particles.setSingleStep(500)
         self.seed = spin_box(0, MAX_SEED, "Random seed")
@@ -115,7 +116,7 @@ class SamplerPanel(QWidget):
             if isinstance(widget, QCheckBox):
                 self.form.addRow(widget)
             else:
-                self.form.addRow(all_options()[name].label, widget)
+                self.form.addRow(self.declared[name].label, widget)
         self.form.addRow("Particles", self.num_particles)
         self.form.addRow("Seed", self.seed)
         self.form.addRow(self.same_noise)
@@ -136,10 +137,9 @@ class SamplerPanel(QWidget):
         self._mirror(state.sampler_settings)
 
     def read(self) -> SamplerSettings:
-        declared = all_options()
         return SamplerSettings(
             name=self.sampler.currentData(),
-            options={name: read_option(declared[name], w) for name, w in self.options.items()},
+            options={name: read_option(self.declared[name], w) for name, w in self.options.items()},
             num_particles=self.num_particles.value(),
             seed=self.seed.value(),
             same_noise=self.same_noise.isChecked(),
