@@ -70,6 +70,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     try:
         return int(args._run(args) or 0)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl+C; SIGTERM/SIGHUP where a command turns them into Terminated
+        print(f"interrupted{f' ({exc})' if str(exc) else ''}", file=sys.stderr)
+        return 128 + int(getattr(exc, "signum", 2))

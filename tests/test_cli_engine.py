@@ -264,6 +264,7 @@ def test_sample_says_when_a_new_T_leaves_the_schedule_short_of_pure_noise(
                 "--num-train-timesteps",
                 "100",
                 "--rescale",
+                "--force",
                 "--sampler",
                 "ddim",
             ]

@@ -164,6 +164,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FRACTION",
         help="with --screenshot: the step shown, as a fraction from x_T (0) to x_0 (1); default 0.95",
     )
+    parser.add_argument("--force", action="store_true", help="with --screenshot: replace OUT.png if it exists")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -171,10 +172,10 @@ def run(args: argparse.Namespace) -> int:
         if not 0.0 <= args.at <= 1.0:
             print(f"diffviz: --at {args.at} is outside [0, 1]", file=sys.stderr)
             return 2
-        from diffviz.core.atomic import OutputPathError, check_writable
+        from diffviz.core.atomic import OutputPathError, check_output
 
         try:
-            check_writable(args.screenshot)
+            check_output(args.screenshot, force=args.force)
         except OutputPathError as exc:
             print(f"diffviz: {exc}", file=sys.stderr)
             return 2

@@ -19,6 +19,7 @@ INSTALL_HINT = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("folder", help="the folder written by UNet2DModel.save_pretrained (or a pipeline's)")
     parser.add_argument("-o", "--output", required=True, help="the ONNX file to write")
+    parser.add_argument("--force", action="store_true", help="replace OUTPUT if it exists (a regular file only)")
     parser.add_argument("--name", help="model name in the metadata (default: the folder name)")
     parser.add_argument("--description", help="free-text description in the metadata")
     parser.add_argument("--data", help="name of the training data, recorded as diffviz.data (e.g. digits)")
@@ -36,12 +37,12 @@ def _fail(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from diffviz.core.atomic import OutputPathError, check_writable
+    from diffviz.core.atomic import OutputPathError, check_output
     from diffviz.zoo.diffusers_bridge import DiffusersImportError, import_unet, locate
 
     try:
         locate(args.folder)
-        out = check_writable(args.output)
+        out = check_output(args.output, force=args.force)
     except (DiffusersImportError, OutputPathError) as exc:
         return _fail(str(exc))
     try:

@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from diffviz.core import SAMPLERS, SCHEDULE_NAMES, Denoiser, OptionError, Schedule  # numpy only
+from diffviz.core import SAMPLERS, SCHEDULE_NAMES, Denoiser, OptionError, Schedule, Trajectory  # numpy only
 from diffviz.core.samplers import all_options
+
+from .signals import stop_signals_raise
 
 HELP = (
     "Sample from a model without the window and save the whole trajectory (.npz). The sampling schedule "
@@ -43,6 +45,7 @@ def check_counts(args: argparse.Namespace) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", help="an .onnx file, a bundled model name, analytic:8gaussians or ideal:<data set>")
     parser.add_argument("-o", "--output", required=True, help="where to write the run (.npz)")
+    parser.add_argument("--force", action="store_true", help="replace OUTPUT if it exists (a regular file only)")
     add_sampling_arguments(parser, n_default=1000)
 
 
@@ -173,11 +176,24 @@ def _noise_range_hint(args: argparse.Namespace) -> str:
     return f"; see {', '.join(flags)}"
 
 
-def run(args: argparse.Namespace) -> int:
+def _sample_and_save(
+    model: Denoiser, schedule: Schedule, options: dict[str, Any], args: argparse.Namespace, output: Path
+) -> Trajectory:
     from tqdm import tqdm
 
-    from diffviz.core import ModelOutputError, ScheduleError, sample
-    from diffviz.core.atomic import OutputPathError, check_writable
+    from diffviz.core import sample
+
+    with tqdm(total=schedule.num_steps, desc=f"{args.sampler} {model.name}", unit="step", file=sys.stderr) as bar:
+        trajectory = sample(
+            model, schedule, args.sampler, n=args.n, seed=args.seed, callback=lambda tr, k: bar.update(1), **options
+        )
+    trajectory.save(output)
+    return trajectory
+
+
+def run(args: argparse.Namespace) -> int:
+    from diffviz.core import ModelOutputError, ScheduleError
+    from diffviz.core.atomic import OutputPathError, check_output
     from diffviz.core.schedule import NoiseRangeError
     from diffviz.runtime import ModelError, ProviderError, load_model
 
@@ -192,7 +208,7 @@ def run(args: argparse.Namespace) -> int:
             "--num-inference-steps"
         )
     try:
-        check_writable(output)
+        check_output(output, force=args.force)
         check_counts(args)
         model = load_model(args.model)
         schedule, options = plan_run(args, model, args.n)
@@ -208,15 +224,11 @@ def run(args: argparse.Namespace) -> int:
             "--num-inference-steps, or keep the total noise with --rescale",
             file=sys.stderr,
         )
-    with tqdm(total=schedule.num_steps, desc=f"{args.sampler} {model.name}", unit="step", file=sys.stderr) as bar:
-        try:
-            trajectory = sample(
-                model, schedule, args.sampler, n=args.n, seed=args.seed, callback=lambda tr, k: bar.update(1), **options
-            )
-        except (ModelOutputError, ValueError) as exc:
-            return fail(str(exc))
     try:
-        trajectory.save(output)
+        with stop_signals_raise():  # a kill mid-run or mid-save leaves no temporary file behind
+            trajectory = _sample_and_save(model, schedule, options, args, output)
+    except (ModelOutputError, ValueError) as exc:
+        return fail(str(exc))
     except OSError as exc:
         return fail(f"cannot write {output}: {exc.strerror or exc}")
     print(

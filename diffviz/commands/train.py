@@ -23,6 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("dataset", help="data set: " + ", ".join(dataset_names()))
     parser.add_argument("-o", "--output", required=True, help="the ONNX file to write (e.g. model.onnx)")
+    parser.add_argument("--force", action="store_true", help="replace OUTPUT if it exists (a regular file only)")
     parser.add_argument("--steps", type=int, help="training steps (default: 20000 for 2D sets, 6000 for digits)")
     parser.add_argument("--schedule", default="linear", choices=SCHEDULE_NAMES, help="β schedule (default linear)")
     parser.add_argument(
@@ -47,13 +48,13 @@ def _fail(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from diffviz.core.atomic import OutputPathError, check_writable
+    from diffviz.core.atomic import OutputPathError, check_output
     from diffviz.core.schedule import ScheduleError
     from diffviz.zoo.data import UnknownDatasetError, check_dataset
 
     try:
         check_dataset(args.dataset)
-        out = check_writable(args.output)
+        out = check_output(args.output, force=args.force)
     except (UnknownDatasetError, OutputPathError) as exc:
         return _fail(str(exc))
     try:

@@ -37,6 +37,15 @@ def check_writable(path: str | os.PathLike[str]) -> Path:
     return p
 
 
+def check_output(path: str | os.PathLike[str], *, force: bool = False) -> Path:
+    """:func:`check_writable`, and an existing file is replaced only with ``force`` (a command's ``--force``);
+    something that is not a regular file (a link, a device, a pipe) is never replaced."""
+    p = check_writable(path)
+    if os.path.lexists(p) and not force:
+        raise OutputPathError(f"{p} exists; add --force to replace it")
+    return p
+
+
 class _Probe(Exception):
     """Aborts the write probe in :func:`check_writable` (so nothing is renamed)."""
 

@@ -110,7 +110,10 @@ class ScheduleSettings:
     def matching(
         cls, schedule: Schedule | None, num_inference_steps: int = DEFAULT_INFERENCE_STEPS
     ) -> ScheduleSettings:
-        """Settings that rebuild a model's training schedule (DDPM's linear 1e-4→0.02, T=1000 when it has none)."""
+        """Settings that rebuild a model's training schedule (DDPM's linear 1e-4→0.02, T=1000 when it has none).
+
+        ``num_inference_steps`` is kept as asked even above T (:meth:`build` then runs all T steps), so a short
+        model does not cut the step count of every model opened after it."""
         cfg = dict(schedule.config) if schedule is not None else {}
         if cfg.get("name") not in SCHEDULE_NAMES:
             return cls(num_inference_steps=num_inference_steps)
@@ -121,7 +124,7 @@ class ScheduleSettings:
             beta_start=float(cfg["beta_start"]),
             beta_end=float(cfg["beta_end"]),
             cosine_s=float(cfg.get("cosine_s", 0.008)),
-            num_inference_steps=min(num_inference_steps, T),
+            num_inference_steps=num_inference_steps,
         )
 
 

@@ -8,6 +8,7 @@ unfinished file (SIGTERM is handled like Ctrl-C there).
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -41,6 +43,18 @@ PANEL_LABELS = {"x_t": "x_t", "score": "score", "eps_hat": "ε̂", "x0_hat": "x�
 PREVIEW_WIDTH = 480
 
 
+def confirm_replace(parent: QWidget, path: str) -> bool:
+    """Ask before an export replaces an existing file (a typed path: the file dialog did not ask)."""
+    answer = QMessageBox.question(
+        parent,
+        "Replace file?",
+        f"{path} already exists. Replace it?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
 class ExportDialog(QDialog):
     """The export form, a preview of the first frame, and a progress bar with Cancel."""
 
@@ -53,6 +67,7 @@ class ExportDialog(QDialog):
         self.process: QProcess | None = None
         self._mode = "export"
         self._preview_path = ""
+        self._confirmed = ""  # an existing output the user agreed to replace
         self.stdout_tail = ""
         self.stderr_tail = ""
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -141,6 +156,7 @@ class ExportDialog(QDialog):
         path, _ = QFileDialog.getSaveFileName(self, "Export to", self.output.text(), f"*{suffix}" if suffix else "")
         if path:
             self.output.setText(path)
+            self._confirmed = path  # the file dialog asked before choosing an existing file
 
     def _format_changed(self) -> None:
         path = Path(self.output.text())
@@ -199,13 +215,18 @@ class ExportDialog(QDialog):
         process.start()
 
     def start_export(self) -> None:
-        """Render in the child; an existing file is replaced (the file dialog asked already)."""
+        """Render in the child; an existing file is replaced only if the user agreed (in the file dialog or here)."""
         if self.process is not None:
+            return
+        output = self.output.text()
+        replace = os.path.lexists(output)
+        if replace and output != self._confirmed and not confirm_replace(self, output):
+            self.status.setText(f"not exported: {Path(output).name} exists and was kept")
             return
         self._mode = "export"
         self.status.setText("sampling and rendering…")
         self.progress.setRange(0, 0)  # busy until the first frame reports
-        self._run(self.command(self.output.text(), ["--force", "--progress-json"]))
+        self._run(self.command(output, ["--force", "--progress-json"] if replace else ["--progress-json"]))
 
     def show_preview(self) -> None:
         """The first frame, rendered by the same command into a temporary PNG."""

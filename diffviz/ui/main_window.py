@@ -6,6 +6,7 @@ and opens a *non-modal* message box, so nothing blocks (tests wait on the signal
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -18,6 +19,7 @@ from diffviz.session.run_files import run_model_name, run_schedule, run_settings
 from diffviz.views.grid import ViewGrid
 from diffviz.views.model_info import ModelInfo, describe, open_model
 
+from .busy import Busy, Cancelled
 from .export_dialog import ExportDialog
 from .frame_throttle import FrameThrottle
 from .menus import build_menus
@@ -39,6 +41,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.store = store
         self.state = AppState(self)
+        self.busy = Busy(self)
         self.grid = ViewGrid()
         self.controller = SamplingController(self.state, self)
         self.frames = FrameThrottle(self.state, self.grid, self)
@@ -93,8 +96,12 @@ class MainWindow(QMainWindow):
         is_file = isinstance(spec, (str, Path)) and Path(spec).is_file()
         if is_file:
             spec = str(Path(spec).resolve())  # type: ignore[arg-type]
+        name = Path(spec).name if isinstance(spec, (str, Path)) else "the model"
         try:
-            info = describe(open_model(spec), spec)
+            info = self.busy.run(f"loading {name}", lambda: describe(open_model(spec), spec))
+        except Cancelled as exc:
+            self.statusBar().showMessage(f"{exc}; the current model stays", 8000)
+            return False
         except (ValueError, OSError, RuntimeError) as exc:
             self.show_error("Cannot open model", str(exc))
             return False
@@ -107,15 +114,17 @@ class MainWindow(QMainWindow):
         self.controller.restart()
         if is_file:
             self.menus.add_recent(info.spec)
-        for notice in info.notices:
-            self.statusBar().showMessage(notice, 15000)
+        self.show_notices(info.notices)
         return True
 
     def open_run(self, path: str | Path) -> bool:
         """Show a saved run; its model (by name) is loaded too when it is not the current one."""
         try:
-            trajectory = Trajectory.load(path)
+            trajectory = self.busy.run(f"reading {Path(path).name}", lambda: Trajectory.load(path))
             schedule = run_schedule(trajectory)
+        except Cancelled as exc:
+            self.statusBar().showMessage(str(exc), 8000)
+            return False
         except (ValueError, OSError) as exc:
             self.show_error("Cannot open run", str(exc))
             return False
@@ -123,7 +132,10 @@ class MainWindow(QMainWindow):
         name = run_model_name(trajectory)
         if info is None or info.name != name or info.card.data_shape != trajectory.data_shape:
             try:
-                info = describe(open_model(name), name)
+                info = self.busy.run(f"loading {name}", lambda: describe(open_model(name), name))
+            except Cancelled as exc:
+                self.statusBar().showMessage(str(exc), 8000)
+                return False
             except (ValueError, OSError, RuntimeError) as exc:
                 self.show_error(
                     "Cannot open run",
@@ -138,7 +150,7 @@ class MainWindow(QMainWindow):
                     f"the model {name!r} makes {info.card.data_shape}",
                 )
                 return False
-        schedule_settings, sampler_settings = run_settings(trajectory, self.state.sampler_settings)
+        schedule_settings, sampler_settings, notices = run_settings(trajectory, self.state.sampler_settings)
         with self.controller.paused():
             if info is not self.state.model:
                 self.state.set_model(info)
@@ -148,13 +160,22 @@ class MainWindow(QMainWindow):
                 self.state.session.sampler = sampler_settings
             self.state.start_run(trajectory, schedule)
         self.menus.add_recent(str(Path(path).resolve()))
+        self.show_notices(notices)
         return True
 
     def open_scene(self, path: str | Path) -> bool:
         """Open a scene: its model, settings, view and playhead; a bad scene changes nothing and says why."""
+        previous = self.state.sampler_settings
+
+        def load() -> tuple[Scene, ModelInfo, list[str]]:
+            scene, model, notices = open_scene(path, previous)
+            return scene, describe(model, scene.model.spec), notices
+
         try:
-            scene, model, notices = open_scene(path, self.state.sampler_settings)
-            info = describe(model, scene.model.spec)
+            scene, info, notices = self.busy.run(f"opening {Path(path).name}", load)
+        except Cancelled as exc:
+            self.statusBar().showMessage(str(exc), 8000)
+            return False
         except (SceneError, ValueError, OSError, RuntimeError) as exc:
             self.show_error("Cannot open scene", str(exc))
             return False
@@ -163,8 +184,7 @@ class MainWindow(QMainWindow):
             scene.apply(self.state.session)
         self.controller.restart(step=scene.playback.step)
         self.menus.add_recent(str(Path(path).resolve()))
-        for notice in [*info.notices, *notices]:
-            self.statusBar().showMessage(notice, 15000)
+        self.show_notices([*info.notices, *notices])
         return True
 
     def save_scene(self, path: str | Path) -> bool:
@@ -211,6 +231,11 @@ class MainWindow(QMainWindow):
         return dialog
 
     # ---- errors ---------------------------------------------------------------------------------------------
+    def show_notices(self, notices: Sequence[str]) -> None:
+        """Notices in the status bar for 15 s, all of them on one line (a second message would replace the first)."""
+        if notices:
+            self.statusBar().showMessage("; ".join(notices), 15000)
+
     def show_error(self, title: str, message: str) -> None:
         """The one place errors reach the user: a signal (for tests) and a non-modal box."""
         self.last_error = (title, message)
@@ -286,6 +311,7 @@ class MainWindow(QMainWindow):
         return self.controller.cancel(wait_ms=wait_ms)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.busy.cancel()
         self.save_settings()
         self.shutdown()
         super().closeEvent(event)

@@ -99,14 +99,17 @@ class SchedulePanel(QWidget):
         self._mirror(s)
 
     def read(self) -> ScheduleSettings:
-        """The settings the widgets show."""
+        """The settings the widgets show; a step count at its cap (T) keeps a larger count asked for earlier."""
+        steps = self.steps.value()
+        if steps >= self.T.value():
+            steps = max(steps, self.state.schedule_settings.num_inference_steps)
         return ScheduleSettings(
             name=self.name.currentData(),
             num_train_timesteps=self.T.value(),
             beta_start=self.beta_start.value(),
             beta_end=self.beta_end.value(),
             cosine_s=float(self.cosine_s.value()),
-            num_inference_steps=min(self.steps.value(), self.T.value()),
+            num_inference_steps=steps,
             timestep_spacing=self.spacing.currentData(),
         )
 

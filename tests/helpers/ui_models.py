@@ -43,12 +43,18 @@ def _io(dim: int, x_name: str = "x", t_name: str = "t") -> tuple[list, list]:
 
 
 def shrink_model(
-    path: Path, *, factor: float = 0.5, dim: int = 2, name: str = "shrink", data: str | None = "moons"
+    path: Path,
+    *,
+    factor: float = 0.5,
+    dim: int = 2,
+    name: str = "shrink",
+    data: str | None = "moons",
+    metadata: dict[str, str] | None = None,
 ) -> Path:
-    """ε̂ = factor · x: a valid 2D ε-model (T = 1000, linear 1e-4→0.02)."""
+    """ε̂ = factor · x: a valid 2D ε-model (T = 1000, linear 1e-4→0.02, unless ``metadata`` says otherwise)."""
     inputs, outputs = _io(dim)
     nodes = [helper.make_node("Mul", ["x", "k"], ["y"])]
-    meta = dict(LINEAR_1000, **{"diffviz.name": name})
+    meta = dict(LINEAR_1000, **{"diffviz.name": name}, **(metadata or {}))
     if data:
         meta["diffviz.data"] = data
     return _save(path, nodes, inputs, outputs, [("k", np.array(factor, np.float32))], meta)
@@ -91,3 +97,23 @@ def digits_model() -> GaussianMixture:
 
     images = load_digits().images[:300] / 8.0 - 1.0
     return GaussianMixture.from_points(images.reshape(len(images), -1), name="digits-ideal", data_shape=(1, 8, 8))
+
+
+def heavy_model(path: Path, *, width: int = 2048, depth: int = 6) -> Path:
+    """A valid 2D ε-model carrying ``depth`` dense ``width``² weight matrices (~100 MB): slow enough to load that
+    the window's busy state can be seen (ε̂ is a tiny multiple of x; the weights only cost time)."""
+    inputs, outputs = _io(2)
+    rng = np.random.default_rng(0)
+    inits = [("w_in", rng.standard_normal((2, width)).astype(np.float32))]
+    nodes, h = [helper.make_node("MatMul", ["x", "w_in"], ["h0"])], "h0"
+    for i in range(depth):
+        inits.append((f"w{i}", (rng.standard_normal((width, width)) / width).astype(np.float32)))
+        nodes.append(helper.make_node("MatMul", [h, f"w{i}"], [f"h{i + 1}"]))
+        h = f"h{i + 1}"
+    inits += [("w_out", np.zeros((width, 2), np.float32)), ("k", np.array(0.1, np.float32))]
+    nodes += [
+        helper.make_node("MatMul", [h, "w_out"], ["z"]),
+        helper.make_node("Mul", ["x", "k"], ["kx"]),
+        helper.make_node("Add", ["z", "kx"], ["y"]),
+    ]
+    return _save(path, nodes, inputs, outputs, inits, dict(LINEAR_1000, **{"diffviz.name": "heavy"}))

@@ -1,0 +1,96 @@
+"""The window under awkward inputs: a slow model load stays live and can be cancelled, a short model does not cut
+the steps of later ones, a run from the command line with values beyond the window's limits opens, and an export
+asks before replacing a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+
+from diffviz.cli import main
+from diffviz.session.settings import MAX_PARTICLES, MAX_SEED
+from diffviz.ui import export_dialog
+from diffviz.ui.main_window import MainWindow
+from tests.helpers import ui_models as um
+from tests.helpers.ui_helpers import wait_finished
+
+
+def test_a_slow_model_load_keeps_the_window_live(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    heavy = um.heavy_model(tmp_path / "heavy.onnx")
+    ticks = []
+    timer = QTimer(interval=0)
+    timer.timeout.connect(lambda: ticks.append(1))
+    seen_busy = []
+    window.busy.started.connect(lambda label: seen_busy.append(label))
+    timer.start()
+    try:
+        assert window.open_model(heavy)
+    finally:
+        timer.stop()
+        window.controller.cancel(wait_ms=30_000)  # its run is slow (the weights cost time); not waited for
+    assert seen_busy == ["loading heavy.onnx"] and ticks  # the event loop ran while the model loaded
+    assert window.state.model is not None and window.state.model.name == "heavy"
+    assert not window.busy.bar.isVisible() and not window.busy.running
+
+
+def test_cancelling_a_load_keeps_the_current_model(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    before = window.state.model
+    window.busy.started.connect(window.busy.cancel)  # the user presses Cancel (or Esc) as soon as it starts
+    assert window.open_model(um.shrink_model(tmp_path / "other.onnx", name="other")) is False
+    assert window.state.model is before and window.last_error is None
+    assert "cancelled" in window.statusBar().currentMessage()
+    window.busy.started.disconnect(window.busy.cancel)
+    assert window.open_model(um.shrink_model(tmp_path / "other.onnx", name="other")) is True  # nothing stuck
+
+
+def test_a_short_model_does_not_cut_the_steps_of_later_models(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    steps = window.state.num_steps
+    assert steps > 4
+    short = um.shrink_model(
+        tmp_path / "short.onnx", name="short", metadata={"diffviz.num_train_timesteps": "3", "diffviz.beta_end": "0.5"}
+    )
+    run = wait_finished(qtbot, window, lambda: window.open_model(short))
+    assert run.num_steps == 3
+    window.schedule_panel.beta_end.setValue(0.6)  # a slider touched while the step count sits at its cap
+    wait_finished(qtbot, window)
+    run = wait_finished(qtbot, window, lambda: window.open_model(um.shrink_model(tmp_path / "long.onnx")))
+    assert run.num_steps == steps and window.schedule_panel.steps.value() == steps
+
+
+def test_a_run_beyond_the_window_limits_opens_with_a_notice(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run_path = tmp_path / "big_seed.npz"
+    seed = 2**40
+    assert seed > MAX_SEED
+    args = ["sample", "analytic:8gaussians", "-o", str(run_path), "--n", str(MAX_PARTICLES + 1)]
+    assert main([*args, "--num-train-timesteps", "3", "--seed", str(seed)]) == 0
+    before = window.state.sampler_settings
+    assert window.open_path(run_path)
+    assert window.state.trajectory is not None and window.state.trajectory.num_particles == MAX_PARTICLES + 1
+    kept = window.state.sampler_settings
+    assert (kept.seed, kept.num_particles) == (before.seed, before.num_particles)
+    assert window.sampler_panel.seed.value() == before.seed
+    message = window.statusBar().currentMessage()
+    assert "seed" in message and "num_particles" in message
+    run = wait_finished(qtbot, window, lambda: window.sampler_panel.seed.setValue(7))  # re-sampling still works
+    assert run.params.seed == 7
+
+
+def test_export_asks_before_replacing_a_typed_path(qtbot, window: MainWindow, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "talk.mp4"
+    out.write_bytes(b"last week's video")
+    asked: list[str] = []
+    answer = False
+    monkeypatch.setattr(export_dialog, "confirm_replace", lambda parent, path: asked.append(path) or answer)
+    dialog = window.export_video()
+    assert dialog is not None
+    dialog.output.setText(str(out))
+    dialog.start_export()
+    assert asked == [str(out)] and dialog.process is None
+    assert "kept" in dialog.status.text() and out.read_bytes() == b"last week's video"
+    answer = True
+    dialog.start_export()
+    assert len(asked) == 2 and dialog.process is not None and "--force" in dialog.process.arguments()
+    with qtbot.waitSignal(dialog.finished_export, timeout=60_000):
+        dialog.cancel()
+    dialog.close()
