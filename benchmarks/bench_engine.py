@@ -1,21 +1,21 @@
-"""Engine speed: particle-steps per second of DDPM over a bundled-size MLP, ONNX Runtime against torch and matmul.
+"""Engine speed against what a notebook user runs instead: particle-steps per second of a whole DDPM run.
 
-The network mirrors the bundled 2D models (2 → 128 → 128 → 128 → 2, SiLU, a 32-dim sinusoidal time embedding
-projected and added before every hidden activation), with random weights. For N = 1k, 10k, 100k it measures, in
-one run and interleaved so background load hits all of them alike:
+The network is the zoo's ``TimeMLP`` (2 → 128 → 128 → 128 → 2, SiLU, a 32-dim sinusoidal time embedding projected
+into every hidden layer) with random weights, exported with the zoo's exporter. For each N it times, in one run and
+interleaved over rounds so that background load hits all of them alike (best round of each):
 
-Every figure is the best of its repetitions and rounds (see :func:`seconds`).
+- **the notebook baseline**: diffusers' ``DDPMScheduler`` loop over the torch module in eager mode
+  (``torch.inference_mode``, same threads), keeping x of every step as a trajectory — what a user writes to watch
+  particles move. Without diffusers (the GPU image) the same update, written out in torch, stands in (labelled);
+- ``diffviz.sample`` as the app records a run (DDPM, with the 32×32 score-field grid), and without the grid;
+- a bare loop: ONNX Runtime ``session.run`` plus the DDPM update in numpy, recording nothing;
+- the fp32 matmul rate ``(N, 128) @ (128, 128)`` (numpy and torch, best), the bound for the model's FLOPs; the
+  model calls inside diffviz's run are reported as a share of it, and the time outside them as a share of a step.
 
-- the machine's fp32 matmul rate: numpy and torch ``(N, 128) @ (128, 128)``, the best of the two as the baseline;
-- one model call through diffviz's ONNX Runtime session (``diffviz.runtime.load_model``: the CPU or CUDA provider
-  that runs here, graph optimizations on, worker threads not spinning), in GFLOP/s and as % of the matmul rate;
-- the same network in torch eager (``torch.inference_mode``, same thread count), and the ratio ORT / torch;
-- a whole DDPM run with ``diffviz.sample`` (no score-field grid): particle-steps per second, and the share of a
-  step spent outside the model call (schedule lookup, ε̂/s/x̂_0 conversions, update, noise, recording).
+``--device cuda`` runs torch on the GPU and diffviz through ORT's CUDA provider (IOBinding), up to N = 1M.
 
-Tuning variants (threads, spinning, IOBinding on CPU, optimization level) are timed at N = 10k.
-
-Targets: ORT ≥ 60 % of the matmul rate at N = 10k, ≥ 2× torch eager, non-model time ≤ 10 % of a step.
+Targets (issue "engine speed"): diffviz ≥ 2× the notebook baseline at every N; time outside the model ≤ 10 % of a
+step; ≥ 70 % of the fp32 matmul bound at N = 10k.
 
 Run: ``python benchmarks/bench_engine.py`` (``--quick`` for a short run, ``--sizes`` to pick N).
 """
@@ -23,13 +23,11 @@ Run: ``python benchmarks/bench_engine.py`` (``--quick`` for a short run, ``--siz
 from __future__ import annotations
 
 import argparse
-import math
 import operator
 import os
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -38,6 +36,7 @@ from typing import Any
 import numpy as np
 
 HIDDEN, DEPTH, EMB, DIM, T = 128, 3, 32, 2, 1000
+STEPS = {1_000: 500, 10_000: 200, 100_000: 50, 1_000_000: 20}  # the issue's table; other N: 50
 
 
 def model_flops(n: int) -> float:
@@ -47,67 +46,24 @@ def model_flops(n: int) -> float:
 
 
 def build_mlp() -> Any:
+    """The zoo's TimeMLP with random weights (seed 0)."""
     import torch
-    from torch import nn
-    from torch.nn import functional as F
 
-    class TimeMLP(nn.Module):
-        freqs: torch.Tensor
-
-        def __init__(self) -> None:
-            super().__init__()
-            half = EMB // 2
-            self.register_buffer("freqs", torch.exp(-math.log(10000.0) * torch.arange(half) / half))
-            widths = [DIM] + [HIDDEN] * DEPTH
-            self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:], strict=True))
-            self.time_proj = nn.ModuleList(nn.Linear(EMB, HIDDEN) for _ in range(DEPTH))
-            self.out = nn.Linear(HIDDEN, DIM)
-
-        def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-            args = t.to(torch.float32)[:, None] * self.freqs[None]
-            e = torch.cat([torch.sin(args), torch.cos(args)], dim=1)
-            h = x
-            for layer, proj in zip(self.layers, self.time_proj, strict=True):
-                h = F.silu(layer(h) + proj(e))
-            return self.out(h)
+    from diffviz.zoo.nets import TimeMLP
 
     torch.manual_seed(0)
-    return TimeMLP().eval()
+    return TimeMLP(dim=DIM, hidden=HIDDEN, depth=DEPTH, emb_dim=EMB, num_train_timesteps=T).eval()
 
 
 def export(module: Any, path: Path) -> Path:
-    import logging
-
-    import onnx
+    """The zoo's exporter (checked against torch), as an ε-model on DDPM's linear schedule."""
     import torch
 
-    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
-    x, t = torch.randn(16, DIM), torch.zeros(16, dtype=torch.int64)
-    batch = torch.export.Dim("N", min=1, max=1 << 30)
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            module,
-            (x, t),
-            str(path),
-            dynamo=True,
-            opset_version=18,
-            input_names=["x", "t"],
-            output_names=["out"],
-            dynamic_shapes={"x": {0: batch}, "t": {0: batch}},
-            verbose=False,
-        )
-    proto = onnx.load(str(path))
-    for k, v in {
-        "diffviz.prediction_type": "epsilon",
-        "diffviz.num_train_timesteps": str(T),
-        "diffviz.beta_schedule": "linear",
-        "diffviz.beta_start": "0.0001",
-        "diffviz.beta_end": "0.02",
-        "diffviz.name": "bench-mlp",
-    }.items():
-        proto.metadata_props.add(key=k, value=v)
-    onnx.save(proto, str(path))
+    from diffviz import Schedule
+    from diffviz.zoo.export import contract_metadata, export_onnx
+
+    meta = contract_metadata(prediction_type="epsilon", schedule=Schedule.from_name("linear", T), name="bench-mlp")
+    export_onnx(module, path, torch.zeros(16, DIM), meta)
     return path
 
 
@@ -146,23 +102,97 @@ class Timed:
         return out  # type: ignore[no-any-return]
 
 
-def sampler_step(model: Any, n: int, steps: int) -> tuple[float, float]:
-    """(particle-steps per second, share of the step outside the model call) of a DDPM run of ``steps`` steps."""
+class Notebook:
+    """The notebook loop: diffusers' DDPMScheduler over the torch module, x of every step kept."""
+
+    def __init__(self, module: Any, device: str) -> None:
+        import torch
+
+        self.module, self.device = module.to(device), device
+        try:
+            from diffusers import DDPMScheduler
+
+            self.scheduler: Any = DDPMScheduler(
+                num_train_timesteps=T, beta_schedule="linear", beta_start=1e-4, beta_end=0.02, clip_sample=False
+            )
+            self.label = "diffusers DDPMScheduler + torch eager"
+        except ImportError:
+            self.scheduler = None
+            self.label = "torch eager + DDPM update in torch (no diffusers here)"
+        betas = torch.linspace(1e-4, 0.02, T, dtype=torch.float64)
+        self.alphas_cumprod = torch.cumprod(1 - betas, 0)
+
+    def run(self, n: int, steps: int) -> list[Any]:
+        import torch
+
+        gen = torch.Generator(self.device).manual_seed(0)
+        with torch.inference_mode():
+            x = torch.randn(n, DIM, generator=gen, device=self.device)
+            xs = [x]
+            if self.scheduler is not None:
+                self.scheduler.set_timesteps(steps)
+                for t in self.scheduler.timesteps:
+                    eps = self.module(x, t.expand(n).to(self.device))
+                    x = self.scheduler.step(eps, t, x, generator=gen).prev_sample
+                    xs.append(x)
+            else:
+                ts = torch.arange(T - 1, -1, -(T // steps))[:steps]
+                for i, t in enumerate(ts.tolist()):
+                    prev = int(ts[i + 1]) if i + 1 < len(ts) else -1
+                    ab = float(self.alphas_cumprod[t])
+                    ab_prev = float(self.alphas_cumprod[prev]) if prev >= 0 else 1.0
+                    a, b = ab / ab_prev, 1 - ab / ab_prev
+                    eps = self.module(x, torch.full((n,), t, device=self.device))
+                    x = (x - b / (1 - ab) ** 0.5 * eps) / a**0.5
+                    if prev >= 0:
+                        x = x + ((1 - ab_prev) / (1 - ab) * b) ** 0.5 * torch.randn(
+                            x.shape, generator=gen, device=self.device
+                        )
+                    xs.append(x)
+            if self.device == "cuda":
+                torch.cuda.synchronize()
+        return xs
+
+
+def bare_loop(session: Any, n: int, steps: int) -> None:
+    """session.run and the DDPM update in numpy (ancestral, σ² = β̃), recording nothing."""
+    betas = np.linspace(1e-4, 0.02, T)
+    alpha_bar = np.cumprod(1 - betas)
+    ts = np.arange(T - 1, -1, -(T // steps))[:steps]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, DIM), dtype=np.float32)
+    for i, t in enumerate(ts):
+        ab, ab_prev = alpha_bar[t], (alpha_bar[ts[i + 1]] if i + 1 < len(ts) else 1.0)
+        b = 1 - ab / ab_prev
+        (eps,) = session.run(None, {"x": x, "t": np.full(n, t, dtype=np.int64)})
+        x = (x - np.float32(b / np.sqrt(1 - ab)) * eps) / np.float32(np.sqrt(1 - b))
+        if i + 1 < len(ts):
+            x += np.float32(np.sqrt((1 - ab_prev) / (1 - ab) * b)) * rng.standard_normal((n, DIM), dtype=np.float32)
+
+
+def diffviz_run(model: Any, n: int, steps: int, field_grid: int | None) -> tuple[float, float]:
+    """(seconds, seconds inside the model) of ``diffviz.sample`` DDPM; ``field_grid=None``: the app's default."""
     from diffviz import Schedule, sample
 
     schedule = Schedule.from_name("linear", T).subsample(steps, "trailing")
     timed = Timed(model)
-    sample(timed, schedule, "ddpm", n=n, seed=0, field_grid=0)  # warm-up (allocations, page faults)
-    timed.inside = 0.0
+    grid = {} if field_grid is None else {"field_grid": field_grid}
     t0 = time.perf_counter()
-    sample(timed, schedule, "ddpm", n=n, seed=0, field_grid=0)
-    total = time.perf_counter() - t0
-    return n * steps / total, 1.0 - timed.inside / total
+    sample(timed, schedule, "ddpm", n=n, seed=0, **grid)
+    return time.perf_counter() - t0, timed.inside
+
+
+def best(fn: Callable[[], Any]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
 
 
 def ort_variants(path: Path, n: int, threads: int) -> list[tuple[str, float]]:
     """Seconds per call of raw ORT sessions with other settings than diffviz's, at batch ``n``."""
     import onnxruntime as ort
+
+    from diffviz.zoo.export import OUTPUT_NAME
 
     x = np.random.default_rng(0).standard_normal((n, DIM), dtype=np.float32)
     t = np.full(n, 500, dtype=np.int64)
@@ -193,23 +223,48 @@ def ort_variants(path: Path, n: int, threads: int) -> list[tuple[str, float]]:
             binding.bind_cpu_input("x", x)
             binding.bind_cpu_input("t", t)
             out = np.empty_like(x)
-            binding.bind_output("out", "cpu", 0, np.float32, list(out.shape), out.ctypes.data)
+            binding.bind_output(OUTPUT_NAME, "cpu", 0, np.float32, list(out.shape), out.ctypes.data)
             results.append((label, seconds(partial(session.run_with_iobinding, binding))))
         else:
-            results.append((label, seconds(partial(session.run, ["out"], {"x": x, "t": t}))))
+            results.append((label, seconds(partial(session.run, [OUTPUT_NAME], {"x": x, "t": t}))))
     return results
+
+
+def matmul_rate(n: int, device: str) -> float:
+    """Best fp32 GFLOP/s of (N, 128) @ (128, 128): numpy and torch on CPU, torch on CUDA."""
+    import torch
+
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, HIDDEN), dtype=np.float32)
+    w = rng.standard_normal((HIDDEN, HIDDEN), dtype=np.float32)
+    flops = 2.0 * n * HIDDEN * HIDDEN
+    if device == "cuda":
+        at, wt = torch.from_numpy(a).cuda(), torch.from_numpy(w).cuda()
+
+        def mm() -> None:
+            for _ in range(10):
+                at @ wt
+            torch.cuda.synchronize()
+
+        return 10 * flops / seconds(mm) / 1e9
+    rates = [flops / seconds(partial(operator.matmul, a, w))]
+    with torch.inference_mode():
+        rates.append(flops / seconds(partial(operator.matmul, torch.from_numpy(a), torch.from_numpy(w))))
+    return max(rates) / 1e9
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
-    parser.add_argument("--steps", type=int, default=50, help="DDPM steps per timed run (default 50)")
-    parser.add_argument("--rounds", type=int, default=4, help="interleaved measurement rounds (default 4)")
+    parser.add_argument("--sizes", type=int, nargs="+", help="particle counts (default 1k 10k 100k; +1M on cuda)")
+    parser.add_argument("--steps", type=int, help="DDPM steps per run at every N (default: the issue's table)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved measurement rounds (default 3)")
     parser.add_argument("--threads", type=int, help="threads for numpy, torch and ORT alike (default: torch's)")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--quick", action="store_true", help="one round, 10 steps, no tuning table")
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.steps = 1, 10
+    sizes = args.sizes or [1_000, 10_000, 100_000] + ([1_000_000] if args.device == "cuda" else [])
 
     import onnxruntime as ort
     import torch
@@ -219,6 +274,7 @@ def main() -> int:
     threads = args.threads or torch.get_num_threads()
     torch.set_num_threads(threads)
     os.environ["DIFFVIZ_THREADS"] = str(threads)  # diffviz's ORT sessions
+    os.environ["DIFFVIZ_PROVIDER"] = args.device
     try:
         from threadpoolctl import threadpool_limits
 
@@ -230,85 +286,68 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = export(module, Path(tmp) / "bench_mlp.onnx")
         model = OnnxDenoiser(path)
+        notebook = Notebook(module, args.device)
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = threads
+        providers = ["CUDAExecutionProvider"] if args.device == "cuda" else ["CPUExecutionProvider"]
+        bare = ort.InferenceSession(str(path), so, providers=providers)
+        gpu = torch.cuda.get_device_name() if args.device == "cuda" else ""
         print(
-            f"diffviz engine benchmark — MLP {DIM}→{HIDDEN}×{DEPTH}→{DIM}, {EMB}-dim time embedding per layer, "
-            f"{model_flops(1) / 1e3:.1f} kFLOP per sample"
+            f"diffviz engine benchmark — zoo TimeMLP {DIM}→{HIDDEN}×{DEPTH}→{DIM}, {EMB}-dim time embedding per "
+            f"layer, {model_flops(1) / 1e3:.1f} kFLOP per sample, DDPM"
         )
         print(
-            f"onnxruntime {ort.__version__} on {model.provider}; torch {torch.__version__}; numpy {np.__version__}; "
+            f"onnxruntime {ort.__version__} on {model.provider}; torch {torch.__version__} on {args.device} {gpu}; "
             f"{threads} threads; {os.cpu_count()} CPUs; load average {load:.2f} at start"
         )
+        print(f"baseline: {notebook.label}, x of every step kept")
         if load > 0.5:
-            print(
-                "warning: other processes are running; figures are lower and noisier than on an idle machine, "
-                "and multi-threaded torch (OpenMP barriers) suffers most: --threads 1 gives steadier ratios"
-            )
+            print("warning: other processes are running; figures are lower and noisier than on an idle machine")
         rows = []
-        for n in args.sizes:
-            rng = np.random.default_rng(0)
-            x = rng.standard_normal((n, DIM), dtype=np.float32)
-            a = rng.standard_normal((n, HIDDEN), dtype=np.float32)
-            w = rng.standard_normal((HIDDEN, HIDDEN), dtype=np.float32)
-            xt, tt = torch.from_numpy(x), torch.full((n,), 500, dtype=torch.int64)
-            at, wt = torch.from_numpy(a), torch.from_numpy(w)
-            m: dict[str, list[float]] = {k: [] for k in ("np_mm", "torch_mm", "ort", "torch", "pps", "outside")}
-            steps = args.steps if n <= 10_000 else max(args.steps // 5, 5)
+        for n in sizes:
+            steps = args.steps or STEPS.get(n, 50)
+            m: dict[str, list[float]] = {k: [] for k in ("notebook", "app", "nogrid", "bare", "inside", "mm")}
+            notebook.run(n, min(steps, 5))  # warm-up: allocations, kernels, page faults
+            diffviz_run(model, n, min(steps, 5), None)
             for _ in range(args.rounds):
-                m["np_mm"].append(seconds(partial(operator.matmul, a, w)))
-                with torch.inference_mode():
-                    m["torch_mm"].append(seconds(partial(operator.matmul, at, wt)))
-                m["ort"].append(seconds(partial(model, x, 500.0)))
-                with torch.inference_mode():
-                    m["torch"].append(seconds(partial(module, xt, tt)))
-                pps, outside = sampler_step(model, n, steps)
-                m["pps"].append(pps)
-                m["outside"].append(outside)
-            best_round = int(np.argmax(m["pps"]))
-            med = {k: min(v) for k, v in m.items()}
-            med["pps"], med["outside"] = m["pps"][best_round], m["outside"][best_round]
-            mm_flops = 2.0 * n * HIDDEN * HIDDEN
-            mm_rate = max(mm_flops / med["np_mm"], mm_flops / med["torch_mm"]) / 1e9
-            ort_rate = model_flops(n) / med["ort"] / 1e9
-            torch_rate = model_flops(n) / med["torch"] / 1e9
-            rows.append(
-                (
-                    n,
-                    mm_flops / med["np_mm"] / 1e9,
-                    mm_flops / med["torch_mm"] / 1e9,
-                    mm_rate,
-                    med["ort"],
-                    ort_rate,
-                    med["torch"],
-                    torch_rate,
-                    med["pps"],
-                    med["outside"],
-                )
-            )
+                m["notebook"].append(best(partial(notebook.run, n, steps)))
+                app, inside = diffviz_run(model, n, steps, None)
+                m["app"].append(app)
+                nogrid, inside_nogrid = diffviz_run(model, n, steps, 0)
+                m["nogrid"].append(nogrid)
+                m["inside"].append(inside_nogrid / nogrid)
+                m["bare"].append(best(partial(bare_loop, bare, n, steps)))
+                m["mm"].append(matmul_rate(n, args.device))
+            k = int(np.argmin(m["nogrid"]))
+            b = {key: min(v) for key, v in m.items() if key not in ("inside", "mm")}
+            mm = max(m["mm"])
+            model_rate = model_flops(n) * steps / (m["nogrid"][k] * m["inside"][k]) / 1e9
+            rows.append((n, steps, n * steps / b["notebook"], b, mm, model_rate, 1 - m["inside"][k]))
         print()
         print(
-            f"{'N':>8} | {'matmul GFLOP/s':>22} | {'ORT call':>18} | {'torch eager':>18} | {'ORT/':>5} | "
-            f"{'DDPM sampler':>24}"
+            f"{'N':>9} {'steps':>5} | {'notebook':>10} | {'diffviz.sample (app, grid)':>26} | "
+            f"{'sample, no grid':>15} | {'bare ORT':>8} | {'model % of':>10} | {'outside':>7}"
         )
         print(
-            f"{'':>8} | {'numpy  torch   best':>22} | {'ms   GFLOP/s  %mm':>18} | {'ms   GFLOP/s':>18} | "
-            f"{'torch':>5} | {'particle-steps/s  outside':>24}"
+            f"{'':>9} {'':>5} | {'M p-steps/s':>10} | {'M p-steps/s   × notebook':>26} | {'× notebook':>15} | "
+            f"{'× nb':>8} | {'fp32 mm':>10} | {'model':>7}"
         )
-        for n, np_mm, t_mm, best, ort_s, ort_rate, t_s, t_rate, pps, outside in rows:
+        for n, steps, nb_rate, b, mm, model_rate, outside in rows:
+            app = n * steps / b["app"]
             print(
-                f"{n:>8} | {np_mm:6.1f} {t_mm:6.1f} {best:6.1f} | {ort_s * 1e3:7.3f} {ort_rate:6.1f} "
-                f"{100 * ort_rate / best:3.0f}% | {t_s * 1e3:7.3f} {t_rate:6.1f}     | {t_s / ort_s:5.3g} | "
-                f"{pps:14.3g} {100 * outside:7.1f}%"
+                f"{n:>9,} {steps:>5} | {nb_rate / 1e6:10.3f} | {app / 1e6:12.3f} {app / nb_rate:12.2f}× | "
+                f"{b['notebook'] / b['nogrid']:14.2f}× | {b['notebook'] / b['bare']:7.2f}× | "
+                f"{100 * model_rate / mm:9.0f}% | {100 * outside:6.1f}%"
             )
-        at_10k = [r for r in rows if r[0] == 10_000]
-        if at_10k:
-            n, _, _, best, ort_s, ort_rate, t_s, _, _, outside = at_10k[0]
-            print("\ntargets at N = 10k:")
-            print(
-                f"  ORT ≥ 60 % of matmul GFLOP/s : {100 * ort_rate / best:5.1f} %  "
-                f"{'met' if ort_rate >= 0.6 * best else 'MISSED'}"
-            )
-            print(f"  ORT ≥ 2× torch eager         : {t_s / ort_s:5.2f}×  {'met' if t_s >= 2 * ort_s else 'MISSED'}")
-            print(f"  non-model time ≤ 10 % of step: {100 * outside:5.1f} %  {'met' if outside <= 0.1 else 'MISSED'}")
+        print("\ntargets: diffviz.sample ≥ 2× notebook at every N; outside the model ≤ 10 %; ≥ 70 % of mm at 10k")
+        for n, _, _, b, mm, model_rate, outside in rows:
+            ratio = b["notebook"] / b["app"]
+            verdicts = [f"{ratio:.2f}× {'met' if ratio >= 2 else 'MISSED'}"]
+            verdicts.append(f"outside {100 * outside:.0f} % {'met' if outside <= 0.1 else 'MISSED'}")
+            if n == 10_000:
+                share = model_rate / mm
+                verdicts.append(f"{100 * share:.0f} % of mm {'met' if share >= 0.7 else 'MISSED'}")
+            print(f"  N = {n:>9,}: " + ", ".join(verdicts))
         if not args.quick and model.provider == "CPUExecutionProvider":
             n = 10_000
             print(f"\nORT session variants at N = {n:,} (ms per call, GFLOP/s):")

@@ -22,6 +22,7 @@ from .errors import ProviderError
 
 CUDA = "CUDAExecutionProvider"
 CPU = "CPUExecutionProvider"
+CUDA_OPTIONS = {"use_tf32": "0"}  # full fp32 matmuls: TF32 (ORT's default on Ampere+) drifts ~1e-3 per call
 ENV_VAR = "DIFFVIZ_PROVIDER"
 THREADS_ENV_VAR = "DIFFVIZ_THREADS"
 MAX_THREADS = 1024  # per session; more is a typo (ORT would try to start them all, and batches grow with them)
@@ -135,12 +136,14 @@ def create_session(model: str | bytes) -> tuple[ort.InferenceSession, list[str]]
         if _Probe.cuda_runs is None:
             with quiet_ort():
                 _preload_cuda_dlls()
-                session = ort.InferenceSession(model, session_options(quiet=True), providers=[CUDA, CPU])
+                session = ort.InferenceSession(
+                    model, session_options(quiet=True), providers=[(CUDA, CUDA_OPTIONS), CPU]
+                )
             _Probe.cuda_runs = session.get_providers()[0] == CUDA
         runs = _Probe.cuda_runs
     if runs:
         if session is None:
-            session = ort.InferenceSession(model, session_options(), providers=[CUDA, CPU])
+            session = ort.InferenceSession(model, session_options(), providers=[(CUDA, CUDA_OPTIONS), CPU])
         return session, notices
     if mode == "cuda":
         raise ProviderError(
