@@ -140,7 +140,11 @@ def ddim(
     clip_sample_range: float = 1.0,
     use_clipped_model_output: bool = False,
 ) -> Iterator[Step]:
-    """DDIM(η): x_{t−1} = √ᾱ_{t−1} x̂_0 + √(1 − ᾱ_{t−1} − σ_t²) ε̂ + σ_t z."""
+    """DDIM(η): x_{t−1} = √ᾱ_{t−1} x̂_0 + √(1 − ᾱ_{t−1} − σ_t²) ε̂ + σ_t z.
+
+    ᾱ_{t−1} is the next planned step's (1 after the last), where diffusers' ``DDIMScheduler`` uses t − ⌊T/K⌋: the
+    two differ for ``trailing`` spacing with T % K ≠ 0 and for ``linspace`` (docs/model-format.md).
+    """
     if eta < 0:
         raise ValueError(f"eta must be ≥ 0, got {eta}")
     for k in range(plan.num_steps):
