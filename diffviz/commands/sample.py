@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from diffviz.core import SAMPLERS, SCHEDULE_NAMES, Denoiser, OptionError, Schedule, Trajectory  # numpy only
 from diffviz.core.samplers import all_options
 
@@ -176,6 +178,18 @@ def _noise_range_hint(args: argparse.Namespace) -> str:
     return f"; see {', '.join(flags)}"
 
 
+def _step_list(flags: Any) -> str:
+    """Step numbers (1-based, as the timeline counts) of the flagged steps, runs shortened: "1–3, 50"."""
+    steps = [int(k) + 1 for k in np.flatnonzero(flags)]
+    parts, start = [], 0
+    for i in range(1, len(steps) + 1):
+        if i == len(steps) or steps[i] != steps[i - 1] + 1:
+            a, b = steps[start], steps[i - 1]
+            parts.append(f"{a}" if a == b else f"{a}–{b}")
+            start = i
+    return "step " + ", ".join(parts) if len(steps) == 1 else "steps " + ", ".join(parts)
+
+
 def _sample_and_save(
     model: Denoiser, schedule: Schedule, options: dict[str, Any], args: argparse.Namespace, output: Path
 ) -> Trajectory:
@@ -237,7 +251,8 @@ def run(args: argparse.Namespace) -> int:
     )
     if trajectory.clamped.any():
         print(
-            f"{int(trajectory.clamped.sum())} of {trajectory.num_steps} steps lie outside the model's trained noise "
-            "range: the model was queried at the nearest trained level (flagged in the run's 'clamped')"
+            f"{int(trajectory.clamped.sum())} of {trajectory.num_steps} steps ({_step_list(trajectory.clamped)}) lie "
+            "outside the model's trained noise range: the model was queried at the nearest trained level and x̂_0 "
+            "read there, ε̂ re-derived at the real level (flagged in the run's 'clamped')"
         )
     return 0

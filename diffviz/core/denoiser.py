@@ -74,3 +74,11 @@ class NoiseLevelTime:
         if self.time_input == "index":
             t = float(np.rint(t))
         return t, bool(clamped)
+
+
+def trained_alpha_bar(train_schedule: Schedule, t: float) -> float:
+    """ᾱ of the training schedule at model time t (fractional t interpolated in log-SNR; the inverse of
+    :class:`NoiseLevelTime` inside the trained range)."""
+    idx = train_schedule.timesteps.astype(np.float64)
+    log_snr = float(np.interp(t, idx, train_schedule.log_snr))
+    return float(1.0 / (1.0 + np.exp(-log_snr)))

@@ -85,6 +85,18 @@ def convert(type_in: str, output: np.ndarray, x_t: np.ndarray, alpha_bar: float,
     return v_from_eps(eps, x_t, alpha_bar)
 
 
+def prediction_through(
+    prediction_type: str, output: np.ndarray, x_t: np.ndarray, alpha_bar: float, alpha_bar_model: float
+) -> Prediction:
+    """ε̂, s, x̂_0 at the real noise level ᾱ from a model queried at another level ᾱ_m (a level outside the trained
+    range, clamped to its end): x̂_0 is read at the model's ᾱ_m, where the output means what it was trained to mean,
+    and ε̂ = (x_t − √ᾱ x̂_0)/√(1−ᾱ) re-derived at ᾱ. Reading ε̂ at ᾱ directly would divide its error by √ᾱ in x̂_0
+    (ᾱ → 0 at the noisy end of a cosine schedule)."""
+    x0 = x0_from_eps(eps_from(prediction_type, output, x_t, alpha_bar_model), x_t, alpha_bar_model)
+    eps = eps_from_x0(x0, x_t, alpha_bar)
+    return Prediction(eps, score_from_eps(eps, alpha_bar), x0)
+
+
 def prediction_from(prediction_type: str, output: np.ndarray, x_t: np.ndarray, alpha_bar: float) -> Prediction:
     """ε̂, s and x̂_0 from one model output."""
     eps = eps_from(prediction_type, output, x_t, alpha_bar)

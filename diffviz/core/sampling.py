@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from .denoiser import Denoiser
-from .parameterization import Prediction, check_prediction_type, prediction_from
+from .denoiser import Denoiser, trained_alpha_bar
+from .parameterization import Prediction, check_prediction_type, prediction_from, prediction_through
 from .run_params import ModelIdentity, RunParams
 from .samplers import Plan, get_sampler
 from .schedule import Schedule
@@ -149,6 +149,10 @@ class SamplingRun:
             )
         return out, t, clamped
 
+    def _evaluate_at(self, x: np.ndarray, alpha_bar: float) -> tuple[np.ndarray, float, float, bool]:
+        out, t, clamped = self._evaluate(x, alpha_bar)
+        return out, alpha_bar, t, clamped
+
     def _predict(self, x: np.ndarray, alpha_bar: float) -> Prediction:
         """Evaluate the model at noise level ᾱ (what the samplers call).
 
@@ -159,15 +163,22 @@ class SamplingRun:
         with_field = self._field_pending and k < self.plan.num_steps and alpha_bar == self.plan.alpha_bar[k]
         points = self.trajectory.field_points if with_field else None
         batch = x if points is None else np.concatenate([x.astype(np.float32, copy=False), points])
-        out, _, _ = self._evaluate(batch, alpha_bar)
+        out, t, clamped = self._evaluate(batch, alpha_bar)
         if points is not None:
-            self._store_field(k, out[len(x) :], alpha_bar)
-        return prediction_from(self.model.prediction_type, out[: len(x)], x, alpha_bar)
+            self._store_field(k, out[len(x) :], alpha_bar, t, clamped)
+        return self._prediction(out[: len(x)], x, alpha_bar, t, clamped)
 
-    def _store_field(self, k: int, out: np.ndarray, alpha_bar: float) -> None:
+    def _prediction(self, out: np.ndarray, x: np.ndarray, alpha_bar: float, t: float, clamped: bool) -> Prediction:
+        """ε̂, s, x̂_0 from the model's output; at a clamped level through the model's own ᾱ (x̂_0 stays bounded)."""
+        train = self.model.train_schedule
+        if clamped and train is not None:
+            return prediction_through(self.model.prediction_type, out, x, alpha_bar, trained_alpha_bar(train, t))
+        return prediction_from(self.model.prediction_type, out, x, alpha_bar)
+
+    def _store_field(self, k: int, out: np.ndarray, alpha_bar: float, t: float, clamped: bool) -> None:
         tr = self.trajectory
         assert tr.field_points is not None and tr.field_eps is not None
-        tr.field_eps[k] = prediction_from(self.model.prediction_type, out, tr.field_points, alpha_bar).eps_hat
+        tr.field_eps[k] = self._prediction(out, tr.field_points, alpha_bar, t, clamped).eps_hat
         self._field_pending = False
 
     def __iter__(self) -> Iterator[int]:
@@ -182,7 +193,7 @@ class SamplingRun:
         tr.eps_hat[k] = step.prediction.eps_hat  # the step's own prediction at (x_t, ᾱ_t), as the sampler says
         tr.model_time[k], tr.clamped[k] = self.model.model_time(a_t)
         if self._field_pending and tr.field_points is not None:  # the sampler made no call at ᾱ_t in this step
-            self._store_field(k, self._evaluate(tr.field_points, a_t)[0], a_t)
+            self._store_field(k, *self._evaluate_at(tr.field_points, a_t))
         tr.steps_done = k + 1
         self._field_pending = tr.field_points is not None
         return k
