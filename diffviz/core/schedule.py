@@ -182,7 +182,7 @@ class Schedule:
                 rescale=cfg.get("rescale", False),
             )
         if sub is not None:
-            sched = sched.subsample(sub["num_steps"], sub["spacing"])
+            sched = sched.subsample(sub["num_steps"], sub["spacing"], int(sub.get("steps_offset", 0)))
         return sched
 
     def __post_init__(self) -> None:
@@ -233,31 +233,46 @@ class Schedule:
         return log_a - np.log(-np.expm1(log_a))
 
     # ---- sub-sampling -------------------------------------------------------------------------------------
-    def inference_timesteps(self, num_inference_steps: int, spacing: Spacing = "leading") -> np.ndarray:
-        """Descending indices of the steps to keep, exactly as diffusers' ``set_timesteps`` picks them."""
+    def inference_timesteps(
+        self, num_inference_steps: int, spacing: Spacing = "leading", steps_offset: int = 0
+    ) -> np.ndarray:
+        """Descending indices of the steps to keep, exactly as diffusers' ``set_timesteps`` picks them
+        (``steps_offset`` shifts ``leading`` steps, as in diffusers: 1 gives 981…1 for T = 1000, K = 50)."""
         T = self.num_steps
         n = num_inference_steps
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not (1 <= n <= T):
             raise ScheduleError(f"num_inference_steps must be an integer in [1, {T}], got {n!r}")
+        if isinstance(steps_offset, bool) or not isinstance(steps_offset, (int, np.integer)) or steps_offset < 0:
+            raise ScheduleError(f"steps_offset must be a whole number ≥ 0, got {steps_offset!r}")
         ts: np.ndarray
         if spacing == "linspace":
             ts = np.linspace(0, T - 1, n).round()[::-1]
         elif spacing == "leading":
-            ts = (np.arange(0, n) * (T // n)).round()[::-1]
+            ts = (np.arange(0, n) * (T // n)).round()[::-1] + steps_offset
+            if ts[0] > T - 1:
+                raise ScheduleError(
+                    f"steps_offset {steps_offset} moves the first of {n} leading steps to t = {int(ts[0]) + 1}, past "
+                    f"the schedule's T = {T}"
+                )
         elif spacing == "trailing":
             ts = np.round(np.arange(T, 0, -T / n)) - 1
         else:
             raise ScheduleError(f"unknown timestep_spacing {spacing!r}; valid: {', '.join(SPACINGS)}")
         return ts.astype(np.int64)
 
-    def subsample(self, num_inference_steps: int, spacing: Spacing = "leading") -> Schedule:
-        """Keep a subset of steps; α_t is recomputed on it as ᾱ_t / ᾱ_prev (math.md: sub-sampled steps)."""
-        keep = np.sort(self.inference_timesteps(num_inference_steps, spacing))
+    def subsample(self, num_inference_steps: int, spacing: Spacing = "leading", steps_offset: int = 0) -> Schedule:
+        """Keep a subset of steps; α_t is recomputed on it as ᾱ_t / ᾱ_prev (math.md: sub-sampled steps).
+
+        ``steps_offset`` (diffusers' name, ``leading`` spacing only) is recorded in the config when it is not 0."""
+        keep = np.sort(self.inference_timesteps(num_inference_steps, spacing, steps_offset))
         a = self.alpha_bars[keep]
         a_prev = np.concatenate([[1.0], a[:-1]])
         betas = 1 - a / a_prev
         self._check_subsampled(num_inference_steps, keep, betas)
-        config = dict(self.config, subsample=dict(num_steps=int(num_inference_steps), spacing=spacing))
+        sub: dict[str, Any] = dict(num_steps=int(num_inference_steps), spacing=spacing)
+        if steps_offset and spacing == "leading":
+            sub["steps_offset"] = int(steps_offset)
+        config = dict(self.config, subsample=sub)
         return Schedule(betas, self.timesteps[keep], config)
 
     def _check_subsampled(self, n: int, keep: np.ndarray, betas: np.ndarray) -> None:
@@ -290,5 +305,7 @@ class Schedule:
         else:
             text = f"custom T={self.num_steps}"
         if "subsample" in c:
-            text += f", {c['subsample']['num_steps']} steps ({c['subsample']['spacing']})"
+            sub = c["subsample"]
+            offset = f", offset {sub['steps_offset']}" if sub.get("steps_offset") else ""
+            text += f", {sub['num_steps']} steps ({sub['spacing']}{offset})"
         return text

@@ -99,3 +99,26 @@ def test_schedule_arrays_are_read_only() -> None:
     s = Schedule.from_name("linear", 10)
     with pytest.raises(ValueError):
         s.betas[0] = 0.5
+
+
+@pytest.mark.parametrize("spacing", ["leading", "trailing", "linspace"])
+@pytest.mark.parametrize("steps_offset", [0, 1, 3])
+def test_steps_offset_picks_diffusers_timesteps(spacing: str, steps_offset: int) -> None:
+    """diffusers adds ``steps_offset`` to ``leading`` steps only (Stable Diffusion's configs say 1: 981…1)."""
+    diffusers = pytest.importorskip("diffusers")
+    ref = diffusers.DDPMScheduler(num_train_timesteps=1000, steps_offset=steps_offset, timestep_spacing=spacing)
+    ref.set_timesteps(50)
+    full = Schedule.from_name("linear", 1000)
+    assert np.array_equal(full.inference_timesteps(50, spacing, steps_offset), ref.timesteps.numpy())
+    sub = full.subsample(50, spacing, steps_offset)
+    np.testing.assert_allclose(sub.alpha_bars[::-1], full.alpha_bars[ref.timesteps.numpy()], rtol=1e-12)
+    again = Schedule.from_config(sub.config)  # a saved run's schedule comes back with its offset
+    assert np.array_equal(again.timesteps, sub.timesteps)
+    assert ("steps_offset" in sub.config["subsample"]) == (steps_offset > 0 and spacing == "leading")
+
+
+def test_a_steps_offset_past_T_is_refused() -> None:
+    with pytest.raises(ScheduleError, match="past the schedule's T = 1000"):
+        Schedule.from_name("linear", 1000).subsample(50, "leading", 20)
+    with pytest.raises(ScheduleError, match="steps_offset must be a whole number"):
+        Schedule.from_name("linear", 1000).subsample(50, "leading", -1)
