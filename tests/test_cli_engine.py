@@ -406,3 +406,22 @@ def test_models_and_files_still_open_the_window(
     assert main([]) == 0
     assert main(["--screenshot", str(tmp_path / "s.png"), "moons"]) == 0
     assert window == [*sources, None, "moons"]
+
+
+def test_sample_takes_diffusers_steps_offset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from diffviz.session import ModelRef, Scene, read_scene, write_scene
+    from diffviz.session.run_files import run_settings
+
+    out = tmp_path / "offset.npz"
+    args = ["sample", "analytic:8gaussians", "-o", str(out), "--n", "4", "--num-inference-steps", "50"]
+    assert main([*args, "--steps-offset", "1"]) == 0
+    run = Trajectory.load(out)
+    assert run.params.schedule_timesteps[-1] == 981 and run.params.schedule_timesteps[0] == 1  # diffusers: 981…1
+    schedule, _, notices = run_settings(run)
+    assert schedule is not None and schedule.steps_offset == 1 and not notices
+    assert np.array_equal(schedule.build().timesteps, run.params.schedule_timesteps)
+    scene = tmp_path / "offset.toml"
+    write_scene(scene, Scene(ModelRef("analytic:8gaussians"), schedule=schedule))
+    assert read_scene(scene).schedule.steps_offset == 1
+    assert main([*args, "--force", "--steps-offset", "1000"]) == 2
+    assert "past the schedule's T = 1000" in capsys.readouterr().err

@@ -79,6 +79,12 @@ def add_sampling_arguments(parser: argparse.ArgumentParser, *, n_default: int | 
         choices=("leading", "trailing", "linspace"),
         help="how the subset is spaced (diffusers' timestep_spacing; default leading)",
     )
+    group.add_argument(
+        "--steps-offset",
+        type=int,
+        default=0,
+        help="shift leading steps by this many (diffusers' steps_offset; Stable Diffusion configs say 1)",
+    )
     add_option_flags(parser.add_argument_group("sampler options (each applies to the samplers named)"))
     default = f"default {n_default}" if n_default else "default 2000 for 2D models, 64 for images"
     parser.add_argument(
@@ -127,7 +133,9 @@ def build_schedule(args: argparse.Namespace, model: Denoiser) -> Schedule:
         rescale=args.rescale or config.get("rescale", False),
     )
     if args.num_inference_steps is not None:
-        schedule = schedule.subsample(args.num_inference_steps, args.spacing)
+        schedule = schedule.subsample(args.num_inference_steps, args.spacing, args.steps_offset)
+    elif args.steps_offset:
+        raise UsageError("--steps-offset shifts a subset of the steps: give --num-inference-steps too")
     return schedule
 
 

@@ -47,6 +47,7 @@ def run_settings(
             cosine_s=float(cfg.get("cosine_s", 0.008)),
             num_inference_steps=int(sub.get("num_steps", T)),
             timestep_spacing=str(sub.get("spacing", "trailing")),
+            steps_offset=int(sub.get("steps_offset", 0)),
         )
         try:
             candidate.validate()

@@ -78,6 +78,7 @@ class ScheduleSettings:
     cosine_s: float = 0.008
     num_inference_steps: int = DEFAULT_INFERENCE_STEPS
     timestep_spacing: str = "trailing"
+    steps_offset: int = 0  # diffusers' name: shifts ``leading`` steps (Stable Diffusion configs say 1)
 
     def full(self) -> Schedule:
         """The schedule of all ``num_train_timesteps`` steps (what the β plot shows)."""
@@ -90,7 +91,11 @@ class ScheduleSettings:
         full = self.full()
         if self.num_inference_steps >= full.num_steps:
             return full
-        return full.subsample(int(self.num_inference_steps), self.timestep_spacing)  # type: ignore[arg-type]
+        return full.subsample(
+            int(self.num_inference_steps),
+            self.timestep_spacing,  # type: ignore[arg-type]
+            int(self.steps_offset),
+        )
 
     def validate(self) -> None:
         s = "schedule"
@@ -101,6 +106,7 @@ class ScheduleSettings:
         _check_float(s, "beta_end", self.beta_end, 0.0, 1.0, open_low=True)
         _check_float(s, "cosine_s", self.cosine_s, 0.0, 1.0)
         _check_choice(s, "timestep_spacing", self.timestep_spacing, SPACINGS)
+        _check_int(s, "steps_offset", self.steps_offset, 0, MAX_TRAIN_TIMESTEPS)
         try:
             self.full()
         except ScheduleError as exc:

@@ -111,6 +111,7 @@ class SchedulePanel(QWidget):
             cosine_s=float(self.cosine_s.value()),
             num_inference_steps=steps,
             timestep_spacing=self.spacing.currentData(),
+            steps_offset=self.state.schedule_settings.steps_offset,  # no widget: carried from the scene or model
         )
 
     def _apply(self, *_: object) -> None:
