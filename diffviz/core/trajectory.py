@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import struct
 import zipfile
 import zlib
@@ -217,6 +218,7 @@ class Trajectory:
         total against :data:`MAX_RUN_BYTES` — before any data is read, so a damaged or hostile file is refused
         without allocating what it claims.
         """
+        _check_regular_file(path)
         try:
             archive = zipfile.ZipFile(path)
         except zipfile.BadZipFile:
@@ -224,12 +226,29 @@ class Trajectory:
         except OSError as exc:
             raise ValueError(f"{path} cannot be read: {exc.strerror or exc}") from None
         except _DAMAGE as exc:
-            raise ValueError(f"{path} is not a diffviz run (.npz): a damaged zip archive ({exc})") from None
+            raise ValueError(f"{path} is not a diffviz run (.npz): a damaged zip archive ({_why(exc)})") from None
         with archive:
             headers = _read_headers(archive, path)
             _check_headers(headers, path)
             data = {name: _read_member(archive, header, name, path) for name, header in headers.items()}
         return _assemble(cls, data, path)
+
+
+def _why(exc: BaseException, limit: int = 200) -> str:
+    """An exception's text on one line, cut short: zipfile and numpy quote the damaged bytes they read."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _check_regular_file(path: str | os.PathLike[str]) -> None:
+    """Refuse a folder, a pipe or a device before opening it: a FIFO blocks the open, /dev/zero never ends."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        raise ValueError(f"{path} cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
+    if not stat.S_ISREG(mode):
+        what = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a pipe, a device or a socket)"
+        raise ValueError(f"{path} cannot be read: it is {what}")
 
 
 def _not_zip(path: str | os.PathLike[str]) -> str:
@@ -261,9 +280,9 @@ def _read_headers(archive: zipfile.ZipFile, path: str | os.PathLike[str]) -> dic
             with archive.open(info) as fp:
                 headers[name] = _npy_header(fp, info)
         except ValueError as exc:
-            raise ValueError(f"{path} is not a valid diffviz run: {name}: {exc}") from None
+            raise ValueError(f"{path} is not a valid diffviz run: {name}: {_why(exc)}") from None
         except _DAMAGE as exc:
-            raise ValueError(f"{path} is damaged: the header of {name} cannot be read ({exc})") from None
+            raise ValueError(f"{path} is damaged: the header of {name} cannot be read ({_why(exc)})") from None
     return headers
 
 
@@ -327,8 +346,8 @@ def _check_headers(headers: dict[str, _Header], path: str | os.PathLike[str]) ->
         if headers[name].shape != ():
             raise bad(f"{name} has shape {headers[name].shape}; it must be a single value")
     x = headers["x"].shape
-    if len(x) < 3 or x[0] < 2 or x[1] < 1:
-        raise bad(f"x has shape {x}; it must be (K+1, N, …) with K ≥ 1 steps and N ≥ 1 particles")
+    if len(x) < 3 or x[0] < 2 or x[1] < 1 or 0 in x[2:]:
+        raise bad(f"x has shape {x}; it must be (K+1, N, …) with K ≥ 1 steps, N ≥ 1 particles and no empty axis")
     K, rest = x[0] - 1, x[1:]
     expected = {"eps_hat": (K, *rest), "alpha_bar": (K,), "alpha_bar_prev": (K,), "model_time": (K,), "clamped": (K,)}
     for name, shape in expected.items():
@@ -370,7 +389,7 @@ def _read_member(archive: zipfile.ZipFile, header: _Header, name: str, path: str
     except _Damaged as exc:
         raise ValueError(f"{path} is damaged: {exc}") from None
     except _DAMAGE as exc:
-        raise ValueError(f"{path} is damaged: {name} cannot be read ({exc})") from None
+        raise ValueError(f"{path} is damaged: {name} cannot be read ({_why(exc)})") from None
     array = out.reshape(header.shape, order="F" if header.fortran_order else "C")
     if not array.dtype.isnative:
         array = array.astype(array.dtype.newbyteorder("="))
@@ -386,9 +405,11 @@ def _assemble(cls: type[Trajectory], data: dict[str, np.ndarray], path: str | os
     try:
         params = RunParams.from_dict(json.loads(str(data["params"])))
     except (json.JSONDecodeError, RecursionError) as exc:
-        raise ValueError(f"{path} is not a diffviz run: its params are not JSON ({exc})") from None
+        raise ValueError(f"{path} is not a diffviz run: its params are not JSON ({_why(exc)})") from None
     except RunParamsError as exc:
-        raise ValueError(f"{path} cannot be read as a diffviz run: {exc}") from None
+        raise ValueError(f"{path} cannot be read as a diffviz run: {_why(exc)}") from None
+    except (TypeError, AttributeError, KeyError, ValueError) as exc:  # an entry the v1 migration trips on
+        raise ValueError(f"{path} is not a diffviz run: its params are malformed ({_why(exc)})") from None
     x = data["x"].astype(np.float32, copy=False)
     K, N = x.shape[0] - 1, x.shape[1]
     for name in ("alpha_bar", "alpha_bar_prev"):

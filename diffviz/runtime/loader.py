@@ -71,7 +71,11 @@ def load_model(model: str | os.PathLike[str] | Denoiser) -> Denoiser:
             )
         return GaussianMixture.ideal(dataset)
     path = Path(text)
-    if path.exists():
+    try:
+        exists = path.exists()
+    except (OSError, ValueError):  # a name too long to be a path (ENAMETOOLONG) is no file
+        exists = False
+    if exists:
         return OnnxDenoiser(path)
     zoo = bundled_models()
     if text in zoo:

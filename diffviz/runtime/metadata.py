@@ -6,6 +6,7 @@ Missing keys take the documented defaults (with a notice); present but invalid v
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +85,8 @@ def _range(label: str, value: str) -> tuple[float, float]:
     if len(parts) != 2:
         raise MetadataError(f"{label}: {PREFIX}data_range = {value!r}; write it as lo,hi (e.g. -1,1)")
     lo, hi = (_float(label, "data_range", p.strip()) for p in parts)
+    if not (math.isfinite(lo) and math.isfinite(hi)):  # the clipping range ±max(|lo|, |hi|) must be a number
+        raise MetadataError(f"{label}: {PREFIX}data_range = {value!r} needs finite lo and hi")
     if not lo < hi:
         raise MetadataError(f"{label}: {PREFIX}data_range = {value!r} needs lo < hi")
     return lo, hi

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from diffviz.core import Denoiser
 
-from .scene import Scene, SceneError, _looks_like_path, read_scene
+from .scene import Scene, SceneError, _clip, _looks_like_path, _show, read_scene
 from .settings import SamplerSettings
 
 
@@ -20,11 +20,12 @@ def scene_model(scene: Scene) -> tuple[Denoiser, list[str]]:
 
     spec = scene.model.spec
     if _looks_like_path(spec) and not os.path.isfile(spec):
-        raise SceneError(f"model.spec = {spec!r}: no such model file")
+        what = "not a file (a folder, a pipe or a device)" if os.path.exists(spec) else "no such model file"
+        raise SceneError(f"model.spec = {_show(spec)}: {what}")
     try:
         model = load_model(spec)
     except (ModelError, ProviderError, OSError, ValueError) as exc:
-        raise SceneError(f"model.spec = {spec!r} cannot be opened: {exc}") from None
+        raise SceneError(f"model.spec = {_show(spec)} cannot be opened: {_clip(str(exc))}") from None
     notices = []
     saved, now = scene.model.sha256, model.card.sha256
     if saved and now and saved != now:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import re
+import reprlib
+import stat
 import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -33,6 +35,9 @@ SCENE_SUFFIX = ".toml"
 MAX_SCENE_BYTES = 1 << 20
 MAX_FOLLOWED = 64
 MAX_CAPTION = 2000
+# tomllib takes time quadratic in the depth of a dotted key (a.a.a… = 1: 20 000 deep take seconds, the 500 000 that
+# fit in MAX_SCENE_BYTES hours); a scene's own dots are in its caption and a few numbers, far below this.
+MAX_SCENE_DOTS = 10_000
 
 
 class SceneError(ValueError):
@@ -148,12 +153,43 @@ def _type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
+class _Repr(reprlib.Repr):
+    def repr_int(self, x: int, level: int) -> str:
+        # repr() itself refuses an integer of more than 4300 digits (ValueError); TOML's hexadecimal has no limit
+        return super().repr_int(x, level) if x.bit_length() <= _HUGE_BITS else f"<a {x.bit_length()}-bit integer>"
+
+
+_HUGE_BITS = 256  # an integer beyond this is out of every setting's range, and not shown in full
+_REPR = _Repr()
+_REPR.maxstring = _REPR.maxother = 80
+
+
+def _show(value: Any, limit: int = 120) -> str:
+    """``repr(value)`` cut short: a value read from a file may be megabytes long or nested thousands deep."""
+    text = _REPR.repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    """A message (of another module, quoting a value from the file) cut to one readable line."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _key(key: str) -> str:
+    """A key as a message shows it: bare keys as they are, others (newlines, escapes, any length) quoted and cut."""
+    return key if re.fullmatch(r"[A-Za-z0-9_-]{1,80}", key) else _show(key)
+
+
 def _coerce(key: str, value: Any, default: Any) -> Any:
     """``value`` as the type of ``default`` (TOML integers count as numbers), or SceneError naming key and value."""
 
     def bad(want: str) -> SceneError:
-        return SceneError(f"{key} = {value!r} is {_type_name(value)}, expected {want}")
+        return SceneError(f"{key} = {_show(value)} is {_type_name(value)}, expected {want}")
 
+    numbers = value if isinstance(value, list) else [value]
+    if any(isinstance(v, int) and v.bit_length() > _HUGE_BITS for v in numbers):  # (float() would overflow)
+        raise SceneError(f"{key} = {_show(value)}: an integer that large is out of range")
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise bad("true or false")
@@ -187,7 +223,7 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
 def _section(data: dict[str, Any], name: str, cls: type, skip: tuple[str, ...] = ()) -> Any:
     table = data.get(name, {})
     if not isinstance(table, dict):
-        raise SceneError(f"[{name}] must be a table, got {table!r}")
+        raise SceneError(f"[{name}] must be a table, got {_show(table)}")
     default = cls()
     known = {f.name for f in fields(cls)} - set(skip)
     values: dict[str, Any] = {}
@@ -195,7 +231,7 @@ def _section(data: dict[str, Any], name: str, cls: type, skip: tuple[str, ...] =
         if key in skip:
             continue
         if key not in known:
-            raise SceneError(f"unknown key {name}.{key} = {value!r}; valid keys: {', '.join(sorted(known))}")
+            raise SceneError(f"unknown key {name}.{_key(key)} = {_show(value)}; valid keys: {', '.join(sorted(known))}")
         values[key] = _coerce(f"{name}.{key}", value, getattr(default, key))
     return replace(default, **values)
 
@@ -205,21 +241,21 @@ def _sampler(data: dict[str, Any], previous: SamplerSettings) -> SamplerSettings
     table = data.get("sampler", {})
     options = table.get("options", {}) if isinstance(table, dict) else {}
     if not isinstance(options, dict):
-        raise SceneError(f"sampler.options must be a table, got {options!r}")
+        raise SceneError(f"sampler.options must be a table, got {_show(options)}")
     if settings.name not in SAMPLERS:
-        raise SceneError(f"sampler.name = {settings.name!r} is unknown; valid: {', '.join(SAMPLERS)}")
+        raise SceneError(f"sampler.name = {_show(settings.name)} is unknown; valid: {', '.join(SAMPLERS)}")
     declared = {o.name: o for o in SAMPLERS[settings.name].options}
     for key, value in options.items():
         if key not in declared:
             raise SceneError(
-                f"unknown key sampler.options.{key} = {value!r}: the {settings.name} sampler takes "
+                f"unknown key sampler.options.{_key(key)} = {_show(value)}: the {settings.name} sampler takes "
                 f"{', '.join(declared) or 'no options'}"
             )
         try:
             options[key] = declared[key].check(value, settings.name)
-        except OptionError as exc:
+        except (OptionError, ValueError, OverflowError) as exc:  # a huge integer: as a float, or in its repr
             raise SceneError(
-                f"sampler.options.{key} = {value!r} is invalid: expected {declared[key].describe_range()}"
+                f"sampler.options.{key} = {_show(value)} is invalid: expected {declared[key].describe_range()}"
             ) from exc
     # options of the other samplers keep the session's values, so switching sampler later feels the same
     return replace(settings, options={**previous.options, **options})
@@ -230,26 +266,26 @@ def scene_from_dict(data: dict[str, Any], base: Path | None = None, previous: Sa
     known = {"format_version", "caption", "followed", "model", "schedule", "sampler", "view", "playback"}
     for key in data:
         if key not in known:
-            raise SceneError(f"unknown key {key} = {data[key]!r}; valid keys: {', '.join(sorted(known))}")
+            raise SceneError(f"unknown key {_key(key)} = {_show(data[key])}; valid keys: {', '.join(sorted(known))}")
     version = data.get("format_version")
     if isinstance(version, bool) or not isinstance(version, int):
-        raise SceneError(f"format_version = {version!r}: a scene must say its format version (an integer)")
+        raise SceneError(f"format_version = {_show(version)}: a scene must say its format version (an integer)")
     if version > SCENE_FORMAT_VERSION:
         raise SceneError(
-            f"format_version = {version}: this scene was written by a newer diffviz (this one reads "
+            f"format_version = {_show(version)}: this scene was written by a newer diffviz (this one reads "
             f"up to {SCENE_FORMAT_VERSION}); update diffviz to open it"
         )
     if version < 1:
-        raise SceneError(f"format_version = {version} is not a scene format version")
+        raise SceneError(f"format_version = {_show(version)} is not a scene format version")
     model = data.get("model")
     if not isinstance(model, dict) or not isinstance(model.get("spec"), str) or not model["spec"]:
-        raise SceneError(f'model = {model!r}: a scene needs [model] spec = "a bundled name, analytic:… or a path"')
+        raise SceneError(f'model = {_show(model)}: a scene needs [model] spec = "a bundled name, analytic:… or a path"')
     for key in model:
         if key not in ("spec", "sha256"):
-            raise SceneError(f"unknown key model.{key} = {model[key]!r}; valid keys: sha256, spec")
+            raise SceneError(f"unknown key model.{_key(key)} = {_show(model[key])}; valid keys: sha256, spec")
     sha = model.get("sha256")
     if sha is not None and (not isinstance(sha, str) or len(sha) != 64):
-        raise SceneError(f"model.sha256 = {sha!r} is not a sha256 hex digest")
+        raise SceneError(f"model.sha256 = {_show(sha)} is not a sha256 hex digest")
     spec = model["spec"]
     if _looks_like_path(spec) and base is not None and not os.path.isabs(spec):
         spec = str((base / spec).resolve())
@@ -259,10 +295,12 @@ def scene_from_dict(data: dict[str, Any], base: Path | None = None, previous: Sa
         or len(followed) > MAX_FOLLOWED
         or not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i for i in followed)
     ):
-        raise SceneError(f"followed = {followed!r}: expected a list of at most {MAX_FOLLOWED} particle indices ≥ 0")
+        raise SceneError(
+            f"followed = {_show(followed)}: expected a list of at most {MAX_FOLLOWED} particle indices ≥ 0"
+        )
     caption = data.get("caption", "")
     if not isinstance(caption, str) or len(caption) > MAX_CAPTION:
-        raise SceneError(f"caption = {str(caption)[:40]!r}…: expected a string of at most {MAX_CAPTION} characters")
+        raise SceneError(f"caption = {_show(caption)}: expected a string of at most {MAX_CAPTION} characters")
     scene = Scene(
         model=ModelRef(spec, sha),
         schedule=_section(data, "schedule", ScheduleSettings),
@@ -276,10 +314,10 @@ def scene_from_dict(data: dict[str, Any], base: Path | None = None, previous: Sa
         for part in (scene.schedule, scene.sampler, scene.view, scene.playback):
             part.validate()
     except SettingsError as exc:
-        raise SceneError(str(exc)) from None
+        raise SceneError(_clip(str(exc))) from None
     if any(i >= scene.sampler.num_particles for i in scene.followed):
         raise SceneError(
-            f"followed = {list(followed)}: indices must be below sampler.num_particles = {scene.sampler.num_particles}"
+            f"followed = {_show(followed)}: indices must be below sampler.num_particles = {scene.sampler.num_particles}"
         )
     return scene
 
@@ -292,15 +330,29 @@ def read_scene(path: str | os.PathLike[str], previous: SamplerSettings | None = 
     """Read and check a scene file (the model is named, not loaded: see :func:`diffviz.session.open_scene`)."""
     path = Path(path)
     try:
-        if path.stat().st_size > MAX_SCENE_BYTES:
-            raise SceneError(f"{path.name} is {path.stat().st_size} bytes; a scene is at most {MAX_SCENE_BYTES}")
-        text = path.read_text(encoding="utf-8")
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would block the read, /dev/zero never end
+            what = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file (a pipe, a device or a socket)"
+            raise SceneError(f"cannot read the scene {path}: it is {what}")
+        if st.st_size > MAX_SCENE_BYTES:
+            raise SceneError(f"{path.name} is {st.st_size} bytes; a scene is at most {MAX_SCENE_BYTES}")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors write one) is skipped
     except (OSError, UnicodeDecodeError) as exc:
         raise SceneError(f"cannot read the scene {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    dots = text.count(".")
+    if dots > MAX_SCENE_DOTS:
+        raise SceneError(
+            f"{path.name} is not a scene: it has {dots} '.' (a scene has at most {MAX_SCENE_DOTS}): keys nested "
+            "that deep would take minutes to parse"
+        )
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SceneError(f"{path.name} is not a TOML scene: {exc}") from None
+    except ValueError as exc:  # an integer of more than 4300 digits (Python's limit on converting text to int)
+        raise SceneError(f"{path.name} is not a scene: {str(exc).split(';')[0]}") from None
+    except RecursionError:
+        raise SceneError(f"{path.name} is not a scene: its arrays or tables are nested too deeply") from None
     try:
         return scene_from_dict(data, path.parent.resolve(), previous)
     except SceneError as exc:
