@@ -61,6 +61,11 @@ def unknown_command(word: str | None) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     command = args_list[0] if args_list and args_list[0] in COMMANDS else None
+    if command is None and len(args_list) > 1 and not args_list[0].startswith("-"):
+        problem = unknown_command(args_list[0])  # `diffviz smaple m -o x`: name the word, not the extra arguments
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 2
     parser = build_parser(command)
     args = parser.parse_args(args_list[1:] if command else args_list)
     if command is None:

@@ -147,7 +147,7 @@ def test_sample_defaults_to_the_models_training_schedule(mlp_path: Path, tmp_pat
     [
         (["--beta-start", "2"], ["beta_start = 2.0", "outside (0, 1)"]),
         (["--beta-start", "0.1", "--beta-end", "0.01"], ["larger than beta_end"]),
-        (["--num-train-timesteps", "0"], ["num_steps", "≥ 1"]),
+        (["--num-train-timesteps", "0"], ["--num-train-timesteps", "≥ 2"]),
         (["--num-inference-steps", "500"], ["num_inference_steps", "[1, 50]"]),
         (["--sampler", "ddpm", "--eta", "1"], ["--eta does not apply to the ddpm sampler"]),
         (["--n", "0"], ["--n must be ≥ 1"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import TYPE_CHECKING
 
@@ -52,6 +53,9 @@ def _lines(model: Denoiser, n: int) -> list[str]:
     return lines
 
 
+MAX_PROBE_BYTES = 2 << 30  # the same bound as a run's recording
+
+
 def run(args: argparse.Namespace) -> int:
     from diffviz.core import ModelOutputError
     from diffviz.runtime import ModelError, ProviderError, load_model
@@ -63,6 +67,14 @@ def run(args: argparse.Namespace) -> int:
         model = load_model(args.model)
     except (ModelError, ProviderError) as exc:
         print(f"diffviz info: {exc}", file=sys.stderr)
+        return 2
+    probe_bytes = 2 * 4 * args.n * math.prod(model.data_shape)  # float32 input and output of one call
+    if probe_bytes > MAX_PROBE_BYTES:
+        print(
+            f"diffviz info: --n {args.n} would need {probe_bytes / 2**30:.3g} GiB for one probe call (the limit is "
+            f"{MAX_PROBE_BYTES / 2**30:g} GiB); give a smaller --n",
+            file=sys.stderr,
+        )
         return 2
     try:
         lines = _lines(model, args.n)

@@ -245,6 +245,19 @@ def _frames(args: argparse.Namespace, source: Source) -> list[int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Render with SIGINT, SIGTERM and SIGHUP turned into a stop between frames (the file is removed); the
+    previous handlers come back afterwards."""
+    _Stop.requested = False
+    stops = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, _Stop.handler) for sig in stops}
+    try:
+        return _export(args)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _export(args: argparse.Namespace) -> int:
     os.environ["QT_QPA_PLATFORM"] = "offscreen"  # the same pixels with or without a display
     from diffviz.core import ModelOutputError
     from diffviz.export.encode import ExportError, FrameWriter, check_output, write_png
@@ -255,8 +268,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"diffviz render: {message}", file=sys.stderr)
         return 2
 
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # the export is abandoned and its file removed
-        signal.signal(sig, _Stop.handler)
     if not 0 < args.fps <= 240 or not 0 <= args.hold <= 60:
         return fail(f"--fps {args.fps:g} / --hold {args.hold:g}: need 0 < fps ≤ 240 and 0 ≤ hold ≤ 60 s")
     if args.scale is not None and not 0.5 <= args.scale <= 4:

@@ -42,6 +42,10 @@ def check_counts(args: argparse.Namespace) -> None:
     T = args.num_train_timesteps
     if T is not None and T > MAX_TRAIN_TIMESTEPS:
         raise UsageError(f"--num-train-timesteps {T} is above the limit of {MAX_TRAIN_TIMESTEPS} steps")
+    if T is not None and T < 2:
+        raise UsageError(f"--num-train-timesteps must be ≥ 2 (a schedule of T steps), got {T}")
+    if args.steps_offset < 0:
+        raise UsageError(f"--steps-offset must be ≥ 0, got {args.steps_offset}")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -32,6 +32,8 @@ def check_writable(path: str | os.PathLike[str]) -> Path:
             raise _Probe  # create and remove a temporary file: the folder really takes new files
     except _Probe:
         pass
+    except OutputPathError:
+        raise  # already says "cannot write PATH: why"
     except OSError as e:
         raise OutputPathError(f"cannot write {p}: {e.strerror or e}") from None
     return p

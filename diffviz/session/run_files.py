@@ -37,23 +37,26 @@ def run_settings(
     notices: list[str] = []
     schedule = None
     if cfg.get("name") in SCHEDULE_NAMES and not cfg.get("rescale"):
-        T = int(cfg["num_steps"])
-        sub = cfg.get("subsample") or {}
-        candidate = ScheduleSettings(
-            name=cfg["name"],
-            num_train_timesteps=T,
-            beta_start=float(cfg["beta_start"]),
-            beta_end=float(cfg["beta_end"]),
-            cosine_s=float(cfg.get("cosine_s", 0.008)),
-            num_inference_steps=int(sub.get("num_steps", T)),
-            timestep_spacing=str(sub.get("spacing", "trailing")),
-            steps_offset=int(sub.get("steps_offset", 0)),
-        )
-        try:
+        try:  # the description is hand-editable: the exact β are in the run, this only names them
+            T = int(cfg["num_steps"])
+            sub = cfg.get("subsample") or {}
+            candidate = ScheduleSettings(
+                name=cfg["name"],
+                num_train_timesteps=T,
+                beta_start=float(cfg["beta_start"]),
+                beta_end=float(cfg["beta_end"]),
+                cosine_s=float(cfg.get("cosine_s", 0.008)),
+                num_inference_steps=int(sub.get("num_steps", T)),
+                timestep_spacing=str(sub.get("spacing", "trailing")),
+                steps_offset=int(sub.get("steps_offset", 0)),
+            )
             candidate.validate()
             schedule = candidate
-        except SettingsError as exc:
-            notices.append(f"the run's schedule cannot be set in the window ({exc}); the schedule panel keeps its own")
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            reason = str(exc) if isinstance(exc, SettingsError) else f"its description is incomplete: {exc!r}"[:200]
+            notices.append(
+                f"the run's schedule cannot be set in the window ({reason}); the schedule panel keeps its own"
+            )
     base = previous or SamplerSettings()
     sampler = base
     wanted: dict[str, Any] = {

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -56,16 +57,37 @@ def _migrate(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+MAX_STORE_BYTES = 1 << 20  # the store this module writes is a few kB; anything far larger is not one
+
+
+def _not_a_file(path: Path) -> str:
+    """Why ``path`` cannot be a settings file (a folder, a pipe, a device, a link to one), or ""."""
+    try:
+        st = path.stat()  # follows a link to a regular file (that is fine)
+    except OSError:
+        return ""  # nothing there (or its folder is missing or a file): the write probe reports what applies
+    if stat.S_ISREG(st.st_mode):
+        return ""
+    return "it is a folder" if stat.S_ISDIR(st.st_mode) else "it is not a regular file (a pipe or a device)"
+
+
 class SettingsStore:
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         path = path or os.environ.get(ENV_VAR) or None
         fmt = QSettings.Format.IniFormat
+        self.notice = ""
+        self.save_error = ""  # why the last sync() could not write the settings, or ""
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        problem = _not_a_file(Path(path)) if path is not None else ""
+        if problem:  # never opened (a pipe would block, a device never ends) and never moved aside
+            self._scratch = tempfile.TemporaryDirectory(prefix="diffviz-settings-")
+            self.qs = QSettings(str(Path(self._scratch.name) / "diffviz.ini"), fmt)
+            self.notice = f"The settings location {path} cannot be used ({problem}); settings will not be kept."
+            return
         if path is None:
             self.qs = QSettings(fmt, QSettings.Scope.UserScope, "diffviz", "diffviz")
         else:
             self.qs = QSettings(str(path), fmt)
-        self.notice = ""
-        self.save_error = ""  # why the last sync() could not write the settings, or ""
         if self.qs.status() != QSettings.Status.NoError or self._garbled():
             self._move_aside()
         unwritable = self._write_problem()
@@ -81,7 +103,11 @@ class SettingsStore:
         characters, a line that is neither a [section], a comment nor a key=value, or a JSON value that does not
         parse."""
         try:
-            text = Path(self.qs.fileName()).read_bytes().decode("utf-8")
+            with open(self.qs.fileName(), "rb") as f:
+                data = f.read(MAX_STORE_BYTES + 1)
+            if len(data) > MAX_STORE_BYTES:
+                return True
+            text = data.decode("utf-8")
         except FileNotFoundError:
             return False
         except UnicodeDecodeError:
@@ -105,7 +131,7 @@ class SettingsStore:
                 return True
             try:
                 json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return True
         return False
 
@@ -144,7 +170,7 @@ class SettingsStore:
             return None
         try:
             return json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
     def bytes(self, key: str) -> QByteArray | None:

@@ -94,3 +94,27 @@ def test_export_asks_before_replacing_a_typed_path(qtbot, window: MainWindow, tm
     with qtbot.waitSignal(dialog.finished_export, timeout=60_000):
         dialog.cancel()
     dialog.close()
+
+
+def test_a_settings_location_that_is_not_a_file_is_never_opened_or_moved(tmp_path: Path) -> None:
+    """A pipe would block the app at start, /dev/zero never ends, a folder must not be renamed: each is left alone,
+    said in the notice, and the app starts on defaults with settings kept in a private scratch file."""
+    import os
+
+    from diffviz.ui.settings_store import SettingsStore
+
+    pipe, zero, folder = tmp_path / "pipe.ini", tmp_path / "zero.ini", tmp_path / "folder.ini"
+    os.mkfifo(pipe)
+    zero.symlink_to("/dev/zero")
+    folder.mkdir()
+    for path in (pipe, zero, folder):
+        before = os.lstat(path)
+        store = SettingsStore(path)
+        assert "cannot be used" in store.notice and str(path) in store.notice
+        _, schedule, sampler, view = store.load_settings()
+        assert schedule is None and sampler.validate() is None and view.validate() is None
+        store.add_recent("x.onnx")  # writes go to the scratch file
+        assert store.sync() == ""
+        after = os.lstat(path)
+        assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.ini", "pipe.ini", "zero.ini"]
