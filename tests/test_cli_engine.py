@@ -300,7 +300,8 @@ def no_sampling(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     "args, words",
     [
-        (["--n", "3000000"], ["3000000 particles × 1000 steps would record 44.7 GiB", "limit 2 GiB"]),
+        # x, ε̂ and x̂_0: (3·1000 + 1) × 3e6 particles × 2 floats × 4 B = 67.1 GiB (plus the small field grid)
+        (["--n", "3000000"], ["3000000 particles × 1000 steps would record 67.1 GiB", "limit 2 GiB"]),
         (["--n", "20000", "--num-train-timesteps", "20000"], ["20000 particles × 20000 steps", "GiB"]),
         (["--num-train-timesteps", "10000000"], ["--num-train-timesteps 10000000 is above the limit of 100000"]),
         (["--seed", "-1"], ["--seed must be an integer in [0, 2**63 − 1], got -1"]),

@@ -191,6 +191,8 @@ class SamplingRun:
         a_t = float(self.plan.alpha_bar[k])
         tr.x[k + 1] = step.x
         tr.eps_hat[k] = step.prediction.eps_hat  # the step's own prediction at (x_t, ᾱ_t), as the sampler says
+        if tr.x0 is not None:
+            tr.x0[k] = step.prediction.x0_hat  # from the sampler's float64 math: exact where ᾱ is tiny
         tr.model_time[k], tr.clamped[k] = self.model.model_time(a_t)
         if self._field_pending and tr.field_points is not None:  # the sampler made no call at ᾱ_t in this step
             self._store_field(k, *self._evaluate_at(tr.field_points, a_t))

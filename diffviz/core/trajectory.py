@@ -26,6 +26,7 @@ from .run_params import RunParams, RunParamsError
 
 REQUIRED_ARRAYS = ("x", "eps_hat", "alpha_bar", "alpha_bar_prev", "model_time", "clamped", "steps_done", "params")
 FIELD_ARRAYS = ("field_points", "field_eps")
+OPTIONAL_ARRAYS = ("x0_hat",)  # absent in runs saved before x̂_0 was recorded (then rebuilt from ε̂)
 # x and ε̂ of every step are kept in memory: a run is refused (when sampled, and when opened) above this size.
 MAX_RUN_BYTES = 2 * 1024**3
 MAX_PARAMS_BYTES = 64 * 1024**2  # the JSON parameters (mostly the schedule's β and timesteps: ~0.1 KiB per step)
@@ -54,10 +55,10 @@ except ImportError:  # pragma: no cover
 
 def recorded_bytes(n: int, num_steps: int, data_shape: tuple[int, ...], field_points: int = 0) -> int:
     """Bytes of the arrays a run of ``num_steps`` steps × ``n`` particles records (what :meth:`Trajectory.load`
-    counts against :data:`MAX_RUN_BYTES`): x and ε̂ (float32), the per-step ᾱ, ᾱ_prev, model time and clamp flag,
-    and ``field_points`` grid points with their ε̂ at every step."""
+    counts against :data:`MAX_RUN_BYTES`): x, ε̂ and x̂_0 (float32), the per-step ᾱ, ᾱ_prev, model time and clamp
+    flag, and ``field_points`` grid points with their ε̂ at every step."""
     per_particle_state = int(n) * math.prod(int(d) for d in data_shape) * 4
-    size = (2 * num_steps + 1) * per_particle_state + num_steps * (8 + 8 + 8 + 1) + 8
+    size = (3 * num_steps + 1) * per_particle_state + num_steps * (8 + 8 + 8 + 1) + 8
     if field_points:
         size += (num_steps + 1) * int(field_points) * 2 * 4
     return size
@@ -94,6 +95,8 @@ class Trajectory:
 
     - ``x``          (K+1, N, …) float32: x[0] = x_T, x[k+1] = result of step k, x[K] = the sample
     - ``eps_hat``    (K, N, …)   float32: ε̂ at (x[k], ᾱ[k])
+    - ``x0``         (K, N, …)   float32: x̂_0 as the sampler computed it (in float64): rebuilding it from float32
+      ε̂ as (x − √(1−ᾱ) ε̂)/√ᾱ would lose ~1e-3 at ᾱ = 1e-8; None in runs saved before it was recorded
     - ``alpha_bar``, ``alpha_bar_prev`` (K,): the sampling schedule's ᾱ_t and ᾱ_{t−1}
     - ``model_time`` (K,): the time the model was queried at; ``clamped`` (K,): outside its trained range
     - ``field_points`` (G·G, 2) and ``field_eps`` (K, G·G, 2): ε̂ on a grid, for 2D models
@@ -110,6 +113,7 @@ class Trajectory:
     field_points: np.ndarray | None = None
     field_eps: np.ndarray | None = None
     steps_done: int = 0
+    x0: np.ndarray | None = None
 
     @classmethod
     def allocate(
@@ -136,6 +140,7 @@ class Trajectory:
             params=params,
             field_points=field_points,
             field_eps=field_eps,
+            x0=np.empty((num_steps, *x_T.shape), dtype=np.float32),
         )
 
     # ---- shape ----------------------------------------------------------------------------------------------
@@ -170,7 +175,9 @@ class Trajectory:
         return score_from_eps(self.eps_hat[k], float(self.alpha_bar[k])).astype(np.float32)
 
     def x0_hat_at(self, k: int) -> np.ndarray:
-        """Tweedie's x̂_0 at step k."""
+        """Tweedie's x̂_0 at step k (recorded; rebuilt from ε̂ for runs saved before it was)."""
+        if self.x0 is not None:
+            return self.x0[k]
         return x0_from_eps(self.eps_hat[k], self.x[k], float(self.alpha_bar[k])).astype(np.float32)
 
     @property
@@ -179,6 +186,8 @@ class Trajectory:
 
     @property
     def x0_hat(self) -> np.ndarray:
+        if self.x0 is not None:
+            return self.x0
         return x0_from_eps(self.eps_hat, self.x[:-1], self._ab(slice(None))).astype(np.float32)
 
     def field_score_at(self, k: int) -> np.ndarray | None:
@@ -201,6 +210,8 @@ class Trajectory:
             steps_done=np.int64(self.steps_done),
             params=np.array(json.dumps(self.params.to_dict())),
         )
+        if self.x0 is not None:
+            arrays["x0_hat"] = self.x0
         if self.field_points is not None and self.field_eps is not None:
             arrays.update(field_points=self.field_points, field_eps=self.field_eps)
         try:
@@ -265,7 +276,7 @@ def _not_zip(path: str | os.PathLike[str]) -> str:
 
 def _read_headers(archive: zipfile.ZipFile, path: str | os.PathLike[str]) -> dict[str, _Header]:
     """The ``.npy`` header of every member a run has (others are ignored); a missing array is refused here."""
-    known = (*REQUIRED_ARRAYS, *FIELD_ARRAYS)
+    known = (*REQUIRED_ARRAYS, *FIELD_ARRAYS, *OPTIONAL_ARRAYS)
     members: dict[str, zipfile.ZipInfo] = {}
     for info in archive.infolist():
         name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
@@ -308,6 +319,7 @@ def _npy_header(fp: IO[bytes], info: zipfile.ZipInfo) -> _Header:
 _DTYPES: dict[str, tuple[str, str]] = {
     "x": ("f", "float32"),
     "eps_hat": ("f", "float32"),
+    "x0_hat": ("f", "float32"),
     "field_points": ("f", "float32"),
     "field_eps": ("f", "float32"),
     "alpha_bar": ("f", "floats"),
@@ -350,6 +362,8 @@ def _check_headers(headers: dict[str, _Header], path: str | os.PathLike[str]) ->
         raise bad(f"x has shape {x}; it must be (K+1, N, …) with K ≥ 1 steps, N ≥ 1 particles and no empty axis")
     K, rest = x[0] - 1, x[1:]
     expected = {"eps_hat": (K, *rest), "alpha_bar": (K,), "alpha_bar_prev": (K,), "model_time": (K,), "clamped": (K,)}
+    if "x0_hat" in headers:
+        expected["x0_hat"] = (K, *rest)
     for name, shape in expected.items():
         if headers[name].shape != shape:
             raise bad(f"{name} has shape {headers[name].shape}; with x of shape {x} ({K} steps) it must be {shape}")
@@ -435,6 +449,7 @@ def _assemble(cls: type[Trajectory], data: dict[str, np.ndarray], path: str | os
             f"field_points has {len(points)} points, but its params say a {params.field_grid}×{params.field_grid} grid"
         )
     field_eps = data.get("field_eps")
+    x0 = data.get("x0_hat")
     return cls(
         x=x,
         eps_hat=data["eps_hat"].astype(np.float32, copy=False),
@@ -446,4 +461,5 @@ def _assemble(cls: type[Trajectory], data: dict[str, np.ndarray], path: str | os
         field_points=None if points is None else points.astype(np.float32, copy=False),
         field_eps=None if field_eps is None else field_eps.astype(np.float32, copy=False),
         steps_done=steps_done,
+        x0=None if x0 is None else x0.astype(np.float32, copy=False),
     )

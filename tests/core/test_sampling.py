@@ -223,3 +223,27 @@ def test_an_eps_model_beyond_its_trained_noise_keeps_x0_hat_bounded(sampler: str
     assert np.abs(run.x0_hat[0]).max() < 10  # the data sit on a circle of radius 2
     assert np.abs(run.x[-1] - exact.x[-1]).mean() < 0.01
     assert np.isfinite(run.field_eps).all()
+
+
+class PredictsX0(GaussianMixture):
+    """The exact posterior mean E[x_0 | x_t] as an x̂_0-model (``sample``), output in float32 like a network."""
+
+    def __call__(self, x: np.ndarray, t: float) -> np.ndarray:
+        return self.posterior_mean(np.asarray(x, np.float64), t).astype(np.float32)
+
+
+def test_x0_hat_is_recorded_with_full_precision_where_alpha_bar_is_tiny(tmp_path) -> None:
+    """At ᾱ = 1e-8, x̂_0 rebuilt from float32 ε̂ as (x − √(1−ᾱ) ε̂)/√ᾱ is off by ~1e-3; the recorded one is the
+    sampler's own value (here the model's output), and survives a save."""
+    betas = np.concatenate([np.full(9, 0.01), [1 - 1e-8 / np.prod(np.full(9, 0.99))]])  # ᾱ_T = 1e-8 exactly
+    schedule = Schedule.from_betas(betas)
+    assert np.isclose(schedule.alpha_bars[-1], 1e-8, rtol=1e-9)
+    model = PredictsX0(GM.means, GM.weights, GM.covs, prediction_type="sample")
+    run = sample(model, schedule, "ddpm", n=500, seed=2, field_grid=0)
+    said = model(run.x[0], float(run.alpha_bar[0]))  # what the model answered at the first step
+    assert np.abs(run.x0_hat[0] - said).max() < 1e-7
+    rebuilt = (run.x[0] - np.sqrt(1 - run.alpha_bar[0]) * run.eps_hat[0]) / np.sqrt(run.alpha_bar[0])
+    assert np.abs(rebuilt - said).max() > 1e-4  # what the recording avoids
+    run.save(tmp_path / "tiny.npz")
+    again = Trajectory.load(tmp_path / "tiny.npz")
+    assert np.array_equal(again.x0_hat, run.x0_hat) and np.array_equal(again.x0_hat_at(0), run.x0_hat[0])

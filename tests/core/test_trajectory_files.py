@@ -239,16 +239,21 @@ def _bad_cases(run: Trajectory) -> list[tuple[str, dict[str, Any], list[str]]]:
             {"field_points": np.zeros((25, 2), np.float32), "field_eps": np.zeros((K, 25, 2), np.float32)},
             ["field_points has 25 points", "4×4 grid"],
         ),
-        ("n ≠ N", {"x": run.x[:, :5], "eps_hat": run.eps_hat[:, :5]}, [f"n = {N} particles", "x holds 5"]),
+        (
+            "n ≠ N",
+            {"x": run.x[:, :5], "eps_hat": run.eps_hat[:, :5], "x0_hat": run.x0_hat[:, :5]},
+            [f"n = {N} particles", "x holds 5"],
+        ),
+        ("x̂_0 for fewer particles", {"x0_hat": run.x0_hat[:, :5]}, ["x0_hat has shape", f"must be ({K}, {N}, 2)"]),
     ]
 
 
-@pytest.mark.parametrize("case", range(25))
+@pytest.mark.parametrize("case", range(26))
 def test_inconsistent_runs_are_refused_naming_the_array(
     run: Trajectory, saved: Path, tmp_path: Path, case: int
 ) -> None:
     cases = _bad_cases(run)
-    assert len(cases) == 25
+    assert len(cases) == 26
     label, changes, words = cases[case]
     message = refused(rewrite(saved, tmp_path / "bad.npz", **changes))
     assert message.startswith(str(tmp_path / "bad.npz")), label
@@ -270,3 +275,13 @@ def test_a_cancelled_run_still_loads(run: Trajectory, saved: Path, tmp_path: Pat
     nan_x[6:] = np.nan  # steps never computed hold whatever was in memory
     back = Trajectory.load(rewrite(saved, tmp_path / "part.npz", x=nan_x, steps_done=np.int64(5)))
     assert back.steps_done == 5 and not back.complete
+
+
+def test_a_run_saved_before_x0_hat_was_recorded_still_opens(run: Trajectory, saved: Path, tmp_path: Path) -> None:
+    arrays = {k: v for k, v in arrays_of(saved).items() if k != "x0_hat"}
+    old = tmp_path / "old.npz"
+    np.savez(old, **arrays)
+    again = Trajectory.load(old)
+    assert again.x0 is None  # rebuilt from ε̂, as before
+    np.testing.assert_allclose(again.x0_hat, run.x0_hat, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(again.x0_hat_at(3), run.x0_hat[3], rtol=1e-4, atol=1e-4)
