@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from diffviz.core.parameterization import PREDICTION_TYPES
-from diffviz.core.schedule import SCHEDULE_NAMES, Schedule, ScheduleError
+from diffviz.core.schedule import SCHEDULE_NAMES, SPACINGS, Schedule, ScheduleError
 
 # Schedulers whose config describes a discrete VP β schedule, as the contract records it.
 NOT_VP_SCHEDULERS = (
@@ -122,11 +122,19 @@ def scheduler_fields(scheduler: dict[str, Any]) -> dict[str, Any]:
         )
     except (ScheduleError, TypeError, ValueError) as e:
         raise DiffusersImportError(f"the scheduler config gives an invalid schedule: {e}") from None
+    spacing = scheduler.get("timestep_spacing", "leading")  # diffusers' default
+    if spacing not in SPACINGS:
+        raise DiffusersImportError(f"timestep_spacing {spacing!r} is not one of {', '.join(SPACINGS)}")
+    offset = scheduler.get("steps_offset", 0)
+    if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset < schedule.num_steps:
+        raise DiffusersImportError(f"steps_offset {offset!r} is not a step index in [0, {schedule.num_steps})")
     return dict(
         prediction_type=kind,
         schedule=schedule,
         clip_sample=bool(scheduler.get("clip_sample", True)),
         clip_sample_range=float(scheduler.get("clip_sample_range", 1.0)),
+        timestep_spacing=spacing,
+        steps_offset=offset,
     )
 
 
@@ -183,6 +191,8 @@ def import_unet(
         name=name or Path(folder).resolve().name,
         description=description or f"UNet2DModel imported from diffusers ({Path(folder).resolve().name})",
     )
+    meta["diffviz.timestep_spacing"] = fields["timestep_spacing"]  # how its pipeline sub-samples the steps
+    meta["diffviz.steps_offset"] = str(fields["steps_offset"])
     module = contract_module(unet)
     example = torch.zeros((2, int(cfg.in_channels), int(h), int(w)))
     diff = export_onnx(module, out, example, meta, atol=atol, batches=(1, 3))

@@ -44,7 +44,7 @@ def check_counts(args: argparse.Namespace) -> None:
         raise UsageError(f"--num-train-timesteps {T} is above the limit of {MAX_TRAIN_TIMESTEPS} steps")
     if T is not None and T < 2:
         raise UsageError(f"--num-train-timesteps must be ≥ 2 (a schedule of T steps), got {T}")
-    if args.steps_offset < 0:
+    if args.steps_offset is not None and args.steps_offset < 0:
         raise UsageError(f"--steps-offset must be ≥ 0, got {args.steps_offset}")
 
 
@@ -79,15 +79,15 @@ def add_sampling_arguments(parser: argparse.ArgumentParser, *, n_default: int | 
         "--timestep-spacing",
         "--spacing",
         dest="spacing",
-        default="leading",
+        default=None,
         choices=("leading", "trailing", "linspace"),
-        help="how the subset is spaced (diffusers' timestep_spacing; default leading)",
+        help="how the subset is spaced (diffusers' timestep_spacing; default: the model's, else leading)",
     )
     group.add_argument(
         "--steps-offset",
         type=int,
-        default=0,
-        help="shift leading steps by this many (diffusers' steps_offset; Stable Diffusion configs say 1)",
+        default=None,
+        help="shift leading steps by this many (diffusers' steps_offset; default: the model's, else 0)",
     )
     add_option_flags(parser.add_argument_group("sampler options (each applies to the samplers named)"))
     default = f"default {n_default}" if n_default else "default 2000 for 2D models, 64 for images"
@@ -136,8 +136,12 @@ def build_schedule(args: argparse.Namespace, model: Denoiser) -> Schedule:
         cosine_s=config.get("cosine_s", 0.008),
         rescale=args.rescale or config.get("rescale", False),
     )
+    card = model.card
+    spacing = args.spacing or card.timestep_spacing or "leading"
+    own = card.steps_offset if spacing == card.timestep_spacing else 0  # the model's offset goes with its spacing
+    offset = args.steps_offset if args.steps_offset is not None else own
     if args.num_inference_steps is not None:
-        schedule = schedule.subsample(args.num_inference_steps, args.spacing, args.steps_offset)
+        schedule = schedule.subsample(args.num_inference_steps, spacing, offset)  # type: ignore[arg-type]
     elif args.steps_offset:
         raise UsageError("--steps-offset shifts a subset of the steps: give --num-inference-steps too")
     return schedule

@@ -100,6 +100,8 @@ class ModelCard:
     batch_size: int | None = None
     notices: tuple[str, ...] = ()
     metadata: Mapping[str, str] | None = None
+    timestep_spacing: str | None = None  # the spacing the model's own pipeline uses (None: not said)
+    steps_offset: int = 0  # diffusers' steps_offset for that spacing
 
     def __post_init__(self) -> None:
         # Normalise containers so the card holds nothing mutable (lists, dicts) a caller could change later.
@@ -135,6 +137,8 @@ class ModelCard:
         batch_size: int | None = None,
         notices: Iterable[str] = (),
         metadata: Mapping[str, str] | None = None,
+        timestep_spacing: str | None = None,
+        steps_offset: int = 0,
     ) -> ModelCard:
         """A card with ``trained_alpha_bar`` taken from ``train_schedule`` and ``clip_sample_range`` from
         ``data_range``."""
@@ -156,6 +160,8 @@ class ModelCard:
             batch_size=batch_size,
             notices=tuple(notices),
             metadata=metadata,
+            timestep_spacing=timestep_spacing,
+            steps_offset=int(steps_offset),
         )
 
     @property

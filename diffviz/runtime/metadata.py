@@ -13,7 +13,7 @@ from typing import Any
 from ..core.datasets import DATASETS
 from ..core.denoiser import TimeInput
 from ..core.parameterization import PREDICTION_TYPES
-from ..core.schedule import MAX_TRAIN_TIMESTEPS, SCHEDULE_NAMES, Schedule, ScheduleError
+from ..core.schedule import MAX_TRAIN_TIMESTEPS, SCHEDULE_NAMES, SPACINGS, Schedule, ScheduleError
 from .errors import MetadataError
 
 PREFIX = "diffviz."
@@ -28,7 +28,15 @@ DEFAULTS: dict[str, str] = {
     "beta_end": "0.02",
     "clip_sample": "false",
 }
-KNOWN_KEYS = frozenset(DEFAULTS) | {"time_input", "data", "data_range", "name", "description"}
+KNOWN_KEYS = frozenset(DEFAULTS) | {
+    "time_input",
+    "data",
+    "data_range",
+    "name",
+    "description",
+    "timestep_spacing",
+    "steps_offset",
+}
 NO_METADATA_NOTICE = "no diffviz metadata: assuming epsilon, linear 1e-4→0.02, T=1000"
 
 
@@ -45,6 +53,8 @@ class ModelMetadata:
     data_range: tuple[float, float] | None
     clip_sample: bool
     raw: dict[str, str] = field(default_factory=dict)
+    timestep_spacing: str | None = None  # how the model's own pipeline sub-samples (diffusers' timestep_spacing)
+    steps_offset: int = 0  # diffusers' steps_offset (leading spacing)
     notices: tuple[str, ...] = ()
 
 
@@ -139,6 +149,12 @@ def parse_metadata(
             f"{label}: {PREFIX}data = {data!r} is a 2D data set, but input 'x' holds {list(data_shape)} per sample"
         )
     data_range = _range(label, raw["data_range"]) if raw.get("data_range") else None
+    spacing = (
+        _choice(label, "timestep_spacing", raw["timestep_spacing"], SPACINGS) if raw.get("timestep_spacing") else None
+    )
+    offset = 0
+    if raw.get("steps_offset"):
+        offset = _int(label, "steps_offset", raw["steps_offset"], steps - 1) if raw["steps_offset"] != "0" else 0
     return ModelMetadata(
         name=raw.get("name") or default_name,
         description=raw.get("description", ""),
@@ -150,6 +166,8 @@ def parse_metadata(
         clip_sample=_bool(label, "clip_sample", get("clip_sample")),
         raw=raw,
         notices=tuple(notices),
+        timestep_spacing=spacing,
+        steps_offset=offset,
     )
 
 
@@ -178,4 +196,6 @@ def as_dict(meta: ModelMetadata) -> dict[str, Any]:
         "data": meta.data,
         "data_range": meta.data_range,
         "clip_sample": meta.clip_sample,
+        "timestep_spacing": meta.timestep_spacing,
+        "steps_offset": meta.steps_offset,
     }

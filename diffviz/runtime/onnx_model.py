@@ -133,6 +133,8 @@ class OnnxDenoiser:
             batch_size=self.batch_size,
             notices=self.notices,
             metadata=self.metadata,
+            timestep_spacing=meta.timestep_spacing,
+            steps_offset=meta.steps_offset,
         )
 
     def _probe(self, output_name: str) -> None:

@@ -114,15 +114,21 @@ class ScheduleSettings:
 
     @classmethod
     def matching(
-        cls, schedule: Schedule | None, num_inference_steps: int = DEFAULT_INFERENCE_STEPS
+        cls,
+        schedule: Schedule | None,
+        num_inference_steps: int = DEFAULT_INFERENCE_STEPS,
+        timestep_spacing: str | None = None,
+        steps_offset: int = 0,
     ) -> ScheduleSettings:
         """Settings that rebuild a model's training schedule (DDPM's linear 1e-4→0.02, T=1000 when it has none).
 
         ``num_inference_steps`` is kept as asked even above T (:meth:`build` then runs all T steps), so a short
-        model does not cut the step count of every model opened after it."""
+        model does not cut the step count of every model opened after it. ``timestep_spacing`` and
+        ``steps_offset``: what the model's own pipeline uses (its card), else the default spacing."""
         cfg = dict(schedule.config) if schedule is not None else {}
+        spacing = dict(timestep_spacing=timestep_spacing, steps_offset=steps_offset) if timestep_spacing else {}
         if cfg.get("name") not in SCHEDULE_NAMES:
-            return cls(num_inference_steps=num_inference_steps)
+            return cls(num_inference_steps=num_inference_steps, **spacing)  # type: ignore[arg-type]
         T = int(cfg["num_steps"])
         return cls(
             name=cfg["name"],
@@ -131,6 +137,7 @@ class ScheduleSettings:
             beta_end=float(cfg["beta_end"]),
             cosine_s=float(cfg.get("cosine_s", 0.008)),
             num_inference_steps=num_inference_steps,
+            **spacing,  # type: ignore[arg-type]
         )
 
 

@@ -105,7 +105,9 @@ class MainWindow(QMainWindow):
         except (ValueError, OSError, RuntimeError) as exc:
             self.show_error("Cannot open model", str(exc))
             return False
-        schedule = ScheduleSettings.matching(info.card.train_schedule, self.state.schedule_settings.num_inference_steps)
+        card = info.card
+        steps = self.state.schedule_settings.num_inference_steps
+        schedule = ScheduleSettings.matching(card.train_schedule, steps, card.timestep_spacing, card.steps_offset)
         with self.controller.paused():
             if self._saved_model == info.spec and self._saved_schedule is not None:
                 schedule, self._saved_schedule = self._saved_schedule, None  # the user's last settings for it

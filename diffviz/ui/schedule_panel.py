@@ -129,7 +129,9 @@ class SchedulePanel(QWidget):
         info = self.state.model
         train = info.model.train_schedule if info is not None else None
         steps = self.state.schedule_settings.num_inference_steps
-        self.state.update_schedule(**asdict(ScheduleSettings.matching(train, steps)))
+        card = info.card if info is not None else None
+        spacing = (card.timestep_spacing, card.steps_offset) if card is not None else (None, 0)
+        self.state.update_schedule(**asdict(ScheduleSettings.matching(train, steps, *spacing)))
 
     # ---- mirror the state -------------------------------------------------------------------------------------
     def _mirror(self, s: ScheduleSettings) -> None:

@@ -75,6 +75,31 @@ def test_unet_and_scheduler_become_a_contract_model(tmp_path: Path, capsys: pyte
 
 
 @pytest.mark.slow
+def test_steps_offset_and_spacing_carry_over(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Stable Diffusion-style configs say steps_offset = 1: the imported model keeps it, and sampling it takes the
+    same steps as diffusers' own pipeline (leading, shifted by one)."""
+    from diffviz.core import Trajectory
+    from diffviz.session import ScheduleSettings
+
+    folder = tmp_path / "offset"
+    _tiny_unet().save_pretrained(folder)
+    _scheduler(steps_offset=1, timestep_spacing="leading", num_train_timesteps=1000).save_pretrained(folder)
+    out = tmp_path / "offset.onnx"
+    rc, _, err = _import(capsys, folder, out)
+    assert rc == 0, err
+    model = load_model(out)
+    assert (model.card.timestep_spacing, model.card.steps_offset) == ("leading", 1)
+    reference = diffusers.DDPMScheduler.from_pretrained(folder)
+    reference.set_timesteps(10)
+    settings = ScheduleSettings.matching(model.train_schedule, 10, model.card.timestep_spacing, model.card.steps_offset)
+    assert np.array_equal(settings.build().timesteps[::-1], reference.timesteps.numpy())
+    run_path = tmp_path / "run.npz"
+    assert main(["sample", str(out), "-o", str(run_path), "--n", "2", "--num-inference-steps", "10"]) == 0
+    recorded = Trajectory.load(run_path).params.schedule_timesteps
+    assert np.array_equal(recorded[::-1], reference.timesteps.numpy())  # 901 … 1
+
+
+@pytest.mark.slow
 def test_a_pipeline_folder_works_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pipe = diffusers.DDPMPipeline(unet=_tiny_unet(), scheduler=_scheduler(prediction_type="epsilon"))
     pipe.save_pretrained(tmp_path / "pipe")
