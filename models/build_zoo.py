@@ -48,15 +48,30 @@ ZOO = (
     ZooEntry(
         "8gaussians",
         "8gaussians",
-        "epsilon",
-        "8 Gaussians on a circle, ε-prediction, cosine schedule (compare with the exact analytic:8gaussians)",
+        "v_prediction",
+        "8 Gaussians on a circle, v-prediction, cosine schedule (compare with the exact analytic:8gaussians)",
         schedule="squaredcos_cap_v2",
     ),
     ZooEntry("checkerboard", "checkerboard", "v_prediction", "checkerboard, v-prediction"),
     ZooEntry("rings", "rings", "score", "two rings, predicts the score s_θ directly"),
-    ZooEntry("spiral", "spiral", "sample", "two-armed spiral, predicts x̂_0 (sample)"),
+    ZooEntry(
+        "spiral",
+        "spiral",
+        "sample",
+        "two-armed spiral, predicts x̂_0 (sample)",
+        overrides=dict(steps=60_000, batch_size=1024),  # 20k × 512 left DDPM at 1.48× the data floor; now 1.2×
+    ),
     ZooEntry("digits", "digits", "epsilon", "scikit-learn's 8×8 digits shown at 16×16, ε-prediction, UNet"),
+    ZooEntry(
+        "8gaussians_eps_cosine",
+        "8gaussians",
+        "epsilon",
+        "teaching model: ε-prediction on the cosine schedule, whose ᾱ_T ≈ 0 makes DDIM (η = 0) fail on purpose "
+        "(the terminal-SNR flaw, Lin et al. 2024); DDPM still works",
+        schedule="squaredcos_cap_v2",
+    ),
 )
+TEACHING = {"8gaussians_eps_cosine"}  # flawed on purpose: exempt from the sampler-quality bound
 DEFAULT = "swiss_roll"
 FIGURES = "figures.json"
 SAMPLE_SEED = 7
@@ -107,7 +122,7 @@ def measure(entry: ZooEntry, path: Path) -> dict[str, Any]:
     """Quality figures of a built model, sampled through diffviz's own engine and ONNX Runtime."""
     from diffviz.runtime import load_model
 
-    from .quality import classifier_reference, digits_figures, final_samples, swd_figures
+    from .quality import classifier_reference, digits_figures, final_samples, sampler_figures, swd_figures
 
     model = load_model(path)
     out: dict[str, Any] = {}
@@ -128,6 +143,7 @@ def measure(entry: ZooEntry, path: Path) -> dict[str, Any]:
         start = time.perf_counter()
         x = final_samples(model, N_2D, seed=SAMPLE_SEED)
         out["ddpm_1000"] = dict(asdict(swd_figures(x, entry.data)), seconds=time.perf_counter() - start)
+        out["samplers"] = sampler_figures(model, entry.data)
     return out
 
 

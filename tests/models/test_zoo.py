@@ -11,7 +11,16 @@ from diffviz.core.datasets import DATASETS, make_dataset
 from diffviz.core.metrics import sliced_wasserstein
 from diffviz.runtime import load_model
 from diffviz.zoo import ZOO_DIR, zoo_index
-from diffviz.zoo.quality import DATA_SEEDS, SWD_BOUND, digits_figures, final_samples
+from diffviz.zoo.build_zoo import TEACHING
+from diffviz.zoo.quality import (
+    DATA_SEEDS,
+    SAMPLER_BOUND,
+    SAMPLER_RUNS,
+    SWD_BOUND,
+    digits_figures,
+    final_samples,
+    sampler_figures,
+)
 
 INDEX = zoo_index()
 MODELS = INDEX["models"]
@@ -55,12 +64,25 @@ def test_each_bundled_model_loads_by_name_with_its_zoo_facts(name: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", NAMES_2D)
-def test_2d_samples_are_close_to_the_data(name: str) -> None:
+@pytest.mark.parametrize("name", [n for n in NAMES_2D if n not in TEACHING])
+def test_2d_samples_are_close_to_the_data_under_every_sampler(name: str) -> None:
+    """DDPM 1000 and 100 steps, DDIM η = 0 and Heun 50 steps: each within 1.5× the data floor (measured here, mean
+    of 4 seeded runs; the exact analytic:8gaussians scores 0.7–1.15×)."""
     model = load_model(name)
-    samples = final_samples(model, 5000, seed=11)  # DDPM on the model's own 1000-step schedule
-    fresh = make_dataset(MODELS[name]["data"], 5000, seed=DATA_SEEDS[0])
-    assert sliced_wasserstein(samples, fresh) <= SWD_BOUND
+    fig = sampler_figures(model, MODELS[name]["data"])
+    ratios = {k: round(fig[k] / fig["floor"], 2) for k in SAMPLER_RUNS}
+    assert all(r <= SAMPLER_BOUND for r in ratios.values()), ratios
+    assert fig["ddpm_1000"] <= SWD_BOUND
+
+
+@pytest.mark.slow
+def test_the_teaching_model_fails_under_ddim_on_purpose_and_not_under_ddpm() -> None:
+    """ε on a cosine schedule (ᾱ_T ≈ 0): DDIM's first deterministic step divides the ε error by √ᾱ_T."""
+    (name,) = TEACHING
+    model = load_model(name)
+    assert model.prediction_type == "epsilon" and model.train_schedule.alpha_bars[-1] < 1e-6
+    fig = sampler_figures(model, "8gaussians", runs=2)
+    assert fig["ddim_50"] > 3 * fig["floor"] and fig["ddpm_100"] <= SAMPLER_BOUND * fig["floor"]
 
 
 @pytest.mark.parametrize("data", list(DATASETS))
