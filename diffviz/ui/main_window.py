@@ -50,6 +50,7 @@ class MainWindow(QMainWindow):
         self.schedule_panel = SchedulePanel(self.state)
         self.sampler_panel = SamplerPanel(self.state)
         self.last_error: tuple[str, str] | None = None
+        self._shown_notices: set[str] = set()
         self._saved_model: str | None = None  # the model the stored schedule belongs to
         self._saved_schedule: ScheduleSettings | None = None
 
@@ -234,9 +235,12 @@ class MainWindow(QMainWindow):
 
     # ---- errors ---------------------------------------------------------------------------------------------
     def show_notices(self, notices: Sequence[str]) -> None:
-        """Notices in the status bar for 15 s, all of them on one line (a second message would replace the first)."""
-        if notices:
-            self.statusBar().showMessage("; ".join(notices), 15000)
+        """Notices in the status bar for 15 s, all of them on one line (a second message would replace the first);
+        a notice already shown once (the CUDA provider's, on every model load) is not repeated."""
+        fresh = [n for n in notices if n not in self._shown_notices]
+        self._shown_notices.update(fresh)
+        if fresh:
+            self.statusBar().showMessage("; ".join(fresh), 15000)
 
     def show_error(self, title: str, message: str) -> None:
         """The one place errors reach the user: a signal (for tests) and a non-modal box."""

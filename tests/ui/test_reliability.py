@@ -118,3 +118,14 @@ def test_a_settings_location_that_is_not_a_file_is_never_opened_or_moved(tmp_pat
         after = os.lstat(path)
         assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.ini", "pipe.ini", "zero.ini"]
+
+
+def test_a_notice_is_shown_once_not_on_every_model_load(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The CUDA provider's notice comes with every model it loads; a lecturer should read it once."""
+    window.statusBar().clearMessage()
+    window.show_notices(["the CUDA execution provider does not start here", "model A has a fixed batch"])
+    first = window.statusBar().currentMessage()
+    assert "CUDA" in first and "model A" in first
+    window.statusBar().clearMessage()
+    window.show_notices(["the CUDA execution provider does not start here", "model B has a fixed batch"])
+    assert window.statusBar().currentMessage() == "model B has a fixed batch"
