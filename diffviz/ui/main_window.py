@@ -11,7 +11,16 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from diffviz.core import Denoiser, Trajectory
 from diffviz.session import SCENE_SUFFIX, Scene, SceneError, ScheduleSettings, open_scene, write_scene
@@ -84,6 +93,9 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.setWindowTitle("diffviz")
 
+        self.grid.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        for box in self.findChildren(QAbstractSpinBox):  # Enter in a number field hands the keys back to playback
+            box.editingFinished.connect(self._keys_to_playback)
         self.state.errorRaised.connect(self.show_error)
         self.state.modelChanged.connect(self._on_model)
         self.state.timingChanged.connect(self._on_timing)
@@ -234,6 +246,12 @@ class MainWindow(QMainWindow):
         return dialog
 
     # ---- errors ---------------------------------------------------------------------------------------------
+    def _keys_to_playback(self) -> None:
+        """After a number is entered, Space/←/→/Home/End act on the timeline again (a focused spin box takes those
+        keys for editing), without a click on a plot first."""
+        if QApplication.focusWidget() is not None and isinstance(QApplication.focusWidget(), QAbstractSpinBox):
+            self.grid.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def show_notices(self, notices: Sequence[str]) -> None:
         """Notices in the status bar for 15 s, all of them on one line (a second message would replace the first);
         a notice already shown once (the CUDA provider's, on every model load) is not repeated."""

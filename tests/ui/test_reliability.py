@@ -129,3 +129,22 @@ def test_a_notice_is_shown_once_not_on_every_model_load(qtbot, window: MainWindo
     window.statusBar().clearMessage()
     window.show_notices(["the CUDA execution provider does not start here", "model B has a fixed batch"])
     assert window.statusBar().currentMessage() == "model B has a fixed batch"
+
+
+def test_playback_keys_work_again_after_a_number_is_entered(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    box = window.sampler_panel.seed
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus)
+    box.selectAll()
+    QTest.keyClicks(box, "7")
+    run = wait_finished(qtbot, window, lambda: QTest.keyClick(box, Qt.Key.Key_Return))
+    assert run.params.seed == 7 and not box.hasFocus()
+    window.state.set_step(10)
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Right)  # what the keyboard now reaches
+    assert window.state.step == 11
