@@ -16,8 +16,9 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
     "script, args, expect",
     [
         ("bench_engine.py", ["--quick", "--sizes", "1000", "--threads", "1"], "× notebook"),
-        ("bench_gui.py", ["--quick"], "slider → first frame"),
+        ("bench_gui.py", ["--quick"], "slider → last frame"),
         ("bench_export.py", ["--quick"], "fps ratio diffviz / matplotlib"),
+        ("soak.py", ["--quick"], "after warm-up: "),
     ],
 )
 def test_benchmark_runs_and_prints_its_figures(script: str, args: list[str], expect: str) -> None:

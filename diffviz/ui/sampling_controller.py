@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
-from superqt.utils import GeneratorWorker
+from superqt.utils import GeneratorWorker, WorkerBase
 
 from diffviz.core import SamplingRun
 from diffviz.session import build_run
@@ -28,6 +28,19 @@ RUN_FIELDS = frozenset({"model", "card", "schedule", "sampler"})  # session fiel
 
 
 Event = tuple[int, str, Any] | None
+
+
+class _Worker(GeneratorWorker):
+    """superqt's GeneratorWorker, whose ``start`` connects the worker's end to ``_set_discard``: a plain function here.
+
+    superqt's is a classmethod, a method bound to the class, and for a slot bound to anything but a QObject PySide6
+    keeps a weak reference to that object which outlives the connection: every run left one more weak reference to
+    the worker class behind (tests/ui/test_soak_leak.py). A function is connected without one.
+    """
+
+    @staticmethod
+    def _set_discard(worker: WorkerBase) -> None:
+        WorkerBase._worker_set.discard(worker)  # the running workers, kept alive by superqt until they finish
 
 
 def _iterate(run: SamplingRun, run_id: int, first_frame: threading.Event) -> Generator[Event, None, None]:
@@ -111,7 +124,7 @@ class SamplingController(QObject):
         self._run_id += 1
         self._run_trajectory, self._first_frame = run.trajectory, threading.Event()
         self.state.start_run(run.trajectory, schedule, step)
-        worker: GeneratorWorker[Event, None, None] = GeneratorWorker(_iterate, run, self._run_id, self._first_frame)
+        worker = _Worker(_iterate, run, self._run_id, self._first_frame)
         worker.yielded.connect(self._on_event)
         self._worker = worker
         worker.start()

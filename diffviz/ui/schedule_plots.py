@@ -68,6 +68,8 @@ class SchedulePlots(pg.GraphicsLayoutWidget):
             orientation="horizontal", movable=False, brush=pg.mkBrush(90, 180, 255, 30), pen=pg.mkPen(None)
         )
         self.plots["log_snr"].addItem(self.trained_range, ignoreBounds=True)
+        # made once: the scatters' symbol atlas keys on brush objects, so new brushes every replot grew it
+        self._inside, self._outside = pg.mkBrush(INSIDE), pg.mkBrush(OUTSIDE)
 
     def set_schedules(self, full: Schedule, sampled: Schedule, train: Schedule | None, clamped: np.ndarray) -> None:
         """``full``: the user's T-step schedule; ``sampled``: the steps run; ``clamped``: per sampled step."""
@@ -91,7 +93,7 @@ class SchedulePlots(pg.GraphicsLayoutWidget):
             self.trained_range.setRegion((float(train.log_snr[-1]), float(train.log_snr[0])))
             self.trained_range.setVisible(True)
         xs = _position(sampled, full.num_steps)
-        brushes = np.where(clamped, pg.mkBrush(OUTSIDE), pg.mkBrush(INSIDE))
+        brushes = np.where(clamped, self._outside, self._inside)
         for key, values in (("alpha_bar", sampled.alpha_bars), ("log_snr", sampled.log_snr)):
             self.steps[key].setData(xs, values, brush=list(brushes))
         self.full_T = full.num_steps

@@ -38,6 +38,11 @@ class Timeline(QWidget):
         self.timer.timeout.connect(self._tick)
 
         icon = self.style().standardIcon
+        # made once: a fresh QIcon on every tick of playback put one more pixmap in Qt's QPixmapCache each time
+        self._play_icons = {
+            False: icon(QStyle.StandardPixmap.SP_MediaPlay),
+            True: icon(QStyle.StandardPixmap.SP_MediaPause),
+        }
         self.play_button, self.back_button, self.next_button = QToolButton(), QToolButton(), QToolButton()
         self.play_button.setToolTip("Play / pause (Space)")
         self.back_button.setToolTip("One step back (←)")
@@ -179,5 +184,4 @@ class Timeline(QWidget):
         self.readout.setText(text)
 
     def _set_play_icon(self) -> None:
-        pixmap = QStyle.StandardPixmap.SP_MediaPause if self.playing else QStyle.StandardPixmap.SP_MediaPlay
-        self.play_button.setIcon(self.style().standardIcon(pixmap))
+        self.play_button.setIcon(self._play_icons[self.playing])

@@ -8,7 +8,7 @@ screen pixels, 2×2 pixels each, the later particle on top, exactly as a scatter
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pyqtgraph as pg
@@ -19,6 +19,13 @@ from .fast_scatter import FastScatter
 
 SPLAT_ABOVE = 5000
 POINT_SIZE = 4
+
+
+@lru_cache(maxsize=8)
+def _hue_brushes(alpha: int) -> np.ndarray:
+    """One QBrush per hue, made once per alpha: the scatter's symbol atlas keys on brush objects, and brushes made
+    afresh for every run added NUM_HUES symbols to it per run (it rebuilds only at four times the point count)."""
+    return np.array([pg.mkBrush(int(r), int(g), int(b), alpha) for r, g, b, _ in palette()], dtype=object)
 
 
 class ParticleStyle:
@@ -35,10 +42,9 @@ class ParticleStyle:
         return table[self.hue]
 
     def brushes(self, alpha: int) -> np.ndarray:
-        """One QBrush per particle, but only NUM_HUES distinct objects (the scatter's symbol atlas keys on them)."""
-        table = palette()
-        per_hue = np.array([pg.mkBrush(int(r), int(g), int(b), alpha) for r, g, b, _ in table], dtype=object)
-        return per_hue[self.hue]
+        """One QBrush per particle, but only NUM_HUES distinct objects, the same for every run (the scatter's symbol
+        atlas keys on them)."""
+        return _hue_brushes(alpha)[self.hue]
 
     def packed(self, alpha: int) -> np.ndarray:
         """(N,) uint32 whose bytes are R, G, B, A: one store per pixel when splatting."""
@@ -82,7 +88,8 @@ class ParticleLayer:
             self.image.setVisible(True)
         else:
             self._packed = None
-            self.scatter.setData(pos=np.zeros((style.n, 2), np.float32), brush=style.brushes(self.alpha), pen=None)
+            # no pen=...: pyqtgraph makes a new QPen of each, and the symbol atlas keys on it (see _hue_brushes)
+            self.scatter.setData(pos=np.zeros((style.n, 2), np.float32), brush=style.brushes(self.alpha))
             self.scatter.setVisible(True)
             self.image.setVisible(False)
 
