@@ -85,6 +85,7 @@ class SamplingRun:
         noise: np.ndarray | None = None,
         field_grid: int | None = None,
         field_extent: tuple[float, float, float, float] = DEFAULT_FIELD_EXTENT,
+        field_lazy: bool = False,
         **options: Any,
     ) -> None:
         spec = get_sampler(sampler)
@@ -134,16 +135,25 @@ class SamplingRun:
         )
         self.trajectory = Trajectory.allocate(K, x_T, self.plan.alpha_bar, self.plan.alpha_bar_prev, params, points)
         self._steps = spec.fn(self._predict, x_T.copy(), self.plan, self._noise, **options)
-        self._field_pending = points is not None
+        # lazy: the score-field grid is evaluated only for the steps someone looks at (ensure_field), not for
+        # every step of every run (at the window's 2,000 particles it was a third of the model's work)
+        self._field_lazy = field_lazy and points is not None
+        self._field_pending = points is not None and not self._field_lazy
+        self._field_done = np.zeros(K, bool)
+        self._field_lock = threading.Lock()
+        if self._field_lazy:
+            assert self.trajectory.field_eps is not None
+            self.trajectory.field_eps.fill(np.nan)  # not evaluated yet
 
-    def _evaluate(self, x: np.ndarray, alpha_bar: float) -> tuple[np.ndarray, float, bool]:
-        """The model's raw output at noise level ᾱ, checked for shape and finiteness; with its time and clamp flag."""
+    def _evaluate(self, x: np.ndarray, alpha_bar: float, step: int | None = None) -> tuple[np.ndarray, float, bool]:
+        """The model's raw output at noise level ᾱ, checked for shape and finiteness; with its time and clamp flag
+        (``step``: the step it is for, in messages; default the step being sampled)."""
         t, clamped = self.model.model_time(float(alpha_bar))
         out = np.asarray(self.model(x, t))
         if out.shape != x.shape:
             raise ModelOutputError(f"model {self.model.name} returned shape {out.shape} for input {x.shape}")
         if not np.all(np.isfinite(out)):
-            k = self.trajectory.steps_done
+            k = self.trajectory.steps_done if step is None else step
             raise ModelOutputError(
                 f"model {self.model.name} returned NaN/Inf at step {k + 1} (ᾱ = {alpha_bar:.4g}, model time {t:g})"
             )
@@ -180,6 +190,26 @@ class SamplingRun:
         assert tr.field_points is not None and tr.field_eps is not None
         tr.field_eps[k] = self._prediction(out, tr.field_points, alpha_bar, t, clamped).eps_hat
         self._field_pending = False
+        self._field_done[k] = True
+
+    def ensure_field(self, k: int) -> None:
+        """The score-field grid of step ``k`` (a step already sampled): evaluated now if the run is lazy and has
+        not yet; safe to call from another thread than the one iterating."""
+        tr = self.trajectory
+        if tr.field_points is None or not 0 <= k < tr.steps_done or self._field_done[k]:
+            return
+        with self._field_lock:
+            if not self._field_done[k]:
+                a = float(self.plan.alpha_bar[k])
+                out, t, clamped = self._evaluate(tr.field_points, a, step=k)
+                assert tr.field_eps is not None
+                tr.field_eps[k] = self._prediction(out, tr.field_points, a, t, clamped).eps_hat
+                self._field_done[k] = True
+
+    def ensure_fields(self) -> None:
+        """Every sampled step's field (before a lazy run is saved)."""
+        for k in range(self.trajectory.steps_done):
+            self.ensure_field(k)
 
     def __iter__(self) -> Iterator[int]:
         return self
@@ -197,7 +227,7 @@ class SamplingRun:
         if self._field_pending and tr.field_points is not None:  # the sampler made no call at ᾱ_t in this step
             self._store_field(k, *self._evaluate_at(tr.field_points, a_t))
         tr.steps_done = k + 1
-        self._field_pending = tr.field_points is not None
+        self._field_pending = tr.field_points is not None and not self._field_lazy
         return k
 
 

@@ -27,9 +27,15 @@ def check_run_size(n: int, num_steps: int, shape: tuple[int, ...], *, field_poin
 
 
 def build_run(
-    model: Denoiser, schedule: ScheduleSettings, sampler: SamplerSettings, view: ViewSettings
+    model: Denoiser,
+    schedule: ScheduleSettings,
+    sampler: SamplerSettings,
+    view: ViewSettings,
+    *,
+    field_lazy: bool = False,
 ) -> tuple[SamplingRun, Schedule]:
-    """The run these settings describe (nothing sampled yet), and its schedule.
+    """The run these settings describe (nothing sampled yet), and its schedule. ``field_lazy``: the score-field
+    grid is evaluated only for the steps shown (:meth:`SamplingRun.ensure_field`; the window), not every step.
 
     Raises ``ValueError`` (bad settings or options) or ``MemoryError`` (too large to record) with a message.
     """
@@ -53,6 +59,7 @@ def build_run(
         noise=noise,
         field_grid=view.field_grid,
         field_extent=view.field_extent,
+        field_lazy=field_lazy,
         **options,
     )
     return run, built

@@ -7,6 +7,8 @@ new run appears as soon as its first step lands.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject, Signal
 from superqt.utils import qthrottled
 
@@ -24,6 +26,7 @@ class FrameThrottle(QObject):
         super().__init__(parent)
         self.state, self.grid = state, grid
         self._shown: tuple[object, int] | None = None  # (trajectory, index) last drawn
+        self.prepare: Callable[[object, int], None] = lambda trajectory, index: None  # before a frame is drawn
         self._throttled_draw = qthrottled(self._draw_if_changed, timeout=FRAME_INTERVAL_MS, leading=True, parent=self)
         state.modelChanged.connect(grid.set_model)
         state.runStarted.connect(self._on_run)
@@ -60,6 +63,7 @@ class FrameThrottle(QObject):
             return
         self._shown = wanted
         traj, index = wanted
+        self.prepare(traj, index)
         self.grid.set_frame(traj, index)  # type: ignore[arg-type]
         self.grid.viewport().repaint()  # paint now: the request is already throttled to ~30 per second
         self.frameShown.emit(traj)

@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self.controller = SamplingController(self.state, self)
         self.frames = FrameThrottle(self.state, self.grid, self)
         self.frames.frameShown.connect(self.controller.frame_shown)
+        self.frames.prepare = self.controller.ensure_field
         self.timeline = Timeline(self.state)
         self.schedule_panel = SchedulePanel(self.state)
         self.sampler_panel = SamplerPanel(self.state)
@@ -228,8 +229,9 @@ class MainWindow(QMainWindow):
             self.show_error("Nothing to save", "No run has been sampled yet.")
             return False
         try:
+            self.controller.fill_fields(trajectory)  # the window's runs evaluate the field only where shown
             trajectory.save(path)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RuntimeError) as exc:
             self.show_error("Cannot save run", str(exc))
             return False
         self.statusBar().showMessage(f"saved {trajectory.steps_done} steps to {path}", 8000)

@@ -78,6 +78,7 @@ class SamplingController(QObject):
         self._worker: GeneratorWorker | None = None
         self._run_id = 0
         self._run_trajectory: object = None
+        self._run: SamplingRun | None = None  # the current run (its lazy field is filled as steps are shown)
         self._first_frame = threading.Event()
         self._trusted: ModelInfo | None = None  # last model that finished a run
         self.enabled = True
@@ -117,17 +118,35 @@ class SamplingController(QObject):
             return
         session = self.state.session
         try:
-            run, schedule = build_run(info.model, session.schedule, session.sampler, session.view)
+            run, schedule = build_run(info.model, session.schedule, session.sampler, session.view, field_lazy=True)
         except (ValueError, MemoryError) as exc:
             self.state.report_error("Cannot sample with these settings", str(exc))
             return
         self._run_id += 1
         self._run_trajectory, self._first_frame = run.trajectory, threading.Event()
+        self._run = run
         self.state.start_run(run.trajectory, schedule, step)
         worker = _Worker(_iterate, run, self._run_id, self._first_frame)
         worker.yielded.connect(self._on_event)
         self._worker = worker
         worker.start()
+
+    def ensure_field(self, trajectory: object, index: int) -> None:
+        """Evaluate the score field of the step about to be drawn (the window's runs are lazy: only the steps
+        shown cost a field evaluation). A model failing on the grid leaves that field empty, said once."""
+        run = self._run
+        if run is None or trajectory is not run.trajectory:
+            return
+        try:
+            run.ensure_field(min(index, run.trajectory.num_steps - 1))
+        except (ValueError, RuntimeError) as exc:
+            self._run = None  # no second attempt (and no second message) for this run
+            self.state.report_error("The score field cannot be drawn", str(exc))
+
+    def fill_fields(self, trajectory: object) -> None:
+        """Every sampled step's field, before the run is saved."""
+        if self._run is not None and trajectory is self._run.trajectory:
+            self._run.ensure_fields()
 
     def frame_shown(self, trajectory: object) -> None:
         """The GUI has drawn a frame of ``trajectory``; the run, if it is the current one, may go on at full speed."""

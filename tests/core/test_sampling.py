@@ -247,3 +247,32 @@ def test_x0_hat_is_recorded_with_full_precision_where_alpha_bar_is_tiny(tmp_path
     run.save(tmp_path / "tiny.npz")
     again = Trajectory.load(tmp_path / "tiny.npz")
     assert np.array_equal(again.x0_hat, run.x0_hat) and np.array_equal(again.x0_hat_at(0), run.x0_hat[0])
+
+
+def test_a_lazy_field_is_evaluated_only_where_asked_and_equals_the_eager_one() -> None:
+    """The window's runs skip the score-field grid while sampling; a step's field, once asked for, is the same
+    as an eager run's (same model, same ᾱ, the same conversion)."""
+    calls: list[int] = []
+
+    class Counting(GaussianMixture):
+        def __call__(self, x: np.ndarray, t: float) -> np.ndarray:
+            calls.append(len(x))
+            return super().__call__(x, t)
+
+    model = Counting(GM.means, GM.weights, GM.covs)
+    schedule = Schedule.from_name("linear", 200).subsample(20, "trailing")
+    eager = sample(model, schedule, "ddpm", n=50, seed=3, field_grid=8)
+    assert all(c == 50 + 64 for c in calls)  # the grid rides along with every step's call
+    calls.clear()
+    run = SamplingRun(model, schedule, "ddpm", n=50, seed=3, field_grid=8, field_lazy=True)
+    for _ in run:
+        pass
+    assert calls == [50] * 20 and np.isnan(run.trajectory.field_eps).all()
+    assert np.array_equal(run.trajectory.x, eager.x)  # the particles do not depend on it
+    run.ensure_field(7)
+    run.ensure_field(7)  # once
+    assert calls[20:] == [64]
+    np.testing.assert_allclose(run.trajectory.field_eps[7], eager.field_eps[7], rtol=1e-6, atol=1e-6)
+    run.ensure_fields()
+    np.testing.assert_allclose(run.trajectory.field_eps, eager.field_eps, rtol=1e-6, atol=1e-6)
+    assert len(calls) == 20 + 20
