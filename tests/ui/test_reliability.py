@@ -148,3 +148,18 @@ def test_playback_keys_work_again_after_a_number_is_entered(qtbot, window: MainW
     window.state.set_step(10)
     QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Right)  # what the keyboard now reaches
     assert window.state.step == 11
+
+
+def test_a_saved_window_run_has_the_whole_score_field(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The window evaluates the field only for the steps it draws; a saved run still holds every step's field."""
+    import numpy as np
+
+    from diffviz.core import Trajectory
+
+    run = window.state.trajectory
+    assert run is not None and run.field_eps is not None
+    drawn = ~np.isnan(run.field_eps).any(axis=(1, 2))
+    assert drawn.any() and not drawn.all()  # lazy: only what was shown
+    assert window.save_run(tmp_path / "run.npz")
+    saved = Trajectory.load(tmp_path / "run.npz")
+    assert saved.field_eps is not None and np.isfinite(saved.field_eps).all()
