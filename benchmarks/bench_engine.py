@@ -7,7 +7,8 @@ interleaved over rounds so that background load hits all of them alike (best rou
 - **the notebook baseline**: diffusers' ``DDPMScheduler`` loop over the torch module in eager mode
   (``torch.inference_mode``, same threads), keeping x of every step as a trajectory — what a user writes to watch
   particles move. Without diffusers (the GPU image) the same update, written out in torch, stands in (labelled);
-- ``diffviz.sample`` as the app records a run (DDPM, with the 32×32 score-field grid), and without the grid;
+- ``diffviz.sample`` as ``diffviz sample`` and ``render`` record a run (DDPM, with the 32×32 score-field grid at every
+  step), and without the grid — what the window now records (it evaluates the grid only for the steps it draws);
 - a bare loop: ONNX Runtime ``session.run`` plus the DDPM update in numpy, recording nothing;
 - the fp32 matmul rate ``(N, 128) @ (128, 128)`` (numpy and torch, best), the bound for the model's FLOPs; the
   model calls inside diffviz's run are reported as a share of it, and the time outside them as a share of a step.

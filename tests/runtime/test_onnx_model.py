@@ -14,7 +14,7 @@ from diffviz.core import GaussianMixture, Schedule, rerun
 from diffviz.core.parameterization import score_from_eps
 from diffviz.runtime import OnnxDenoiser, load_model
 from diffviz.runtime.providers import session_threads
-from diffviz.runtime.runner import SessionRunner
+from diffviz.runtime.runner import CPU_VECTOR_ROWS, SessionRunner
 from tests.helpers import onnx_models as om
 
 RNG = np.random.default_rng(7)
@@ -169,7 +169,7 @@ def test_large_vector_batches_run_in_chunks_with_the_same_result(tmp_path: Path)
     )
     rows = model._runner.max_rows
     if model.provider == "CPUExecutionProvider":
-        assert rows == 2048 * session_threads()
+        assert rows == CPU_VECTOR_ROWS * session_threads()
     whole = SessionRunner(model.session, "out", "int64", None)
     for n in (rows, rows + 1, 2 * rows + 1):
         x = RNG.standard_normal((n, 2)).astype(np.float32)
