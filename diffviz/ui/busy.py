@@ -54,7 +54,7 @@ class Busy(QObject):
         self.cancel_button.clicked.connect(self.cancel)
         for w in (self.text, self.progress, self.cancel_button):
             layout.addWidget(w)
-        window.statusBar().addWidget(self.bar)
+        window.statusBar().insertPermanentWidget(0, self.bar)  # a temporary message never covers it
         self.bar.hide()
         self.escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), window, self.cancel)
         self.escape.setEnabled(False)
@@ -118,6 +118,7 @@ class Busy(QObject):
 
     def _show(self) -> None:
         if self._running:
+            self.window.statusBar().clearMessage()
             self.bar.show()
             QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
             self._cursor = True
