@@ -17,6 +17,7 @@ from diffviz.views.grid import ViewGrid
 from .state import AppState
 
 FRAME_INTERVAL_MS = 33
+PROGRESS_INTERVAL_MS = 100
 
 
 class FrameThrottle(QObject):
@@ -30,7 +31,11 @@ class FrameThrottle(QObject):
         self._throttled_draw = qthrottled(self._draw_if_changed, timeout=FRAME_INTERVAL_MS, leading=True, parent=self)
         state.modelChanged.connect(grid.set_model)
         state.runStarted.connect(self._on_run)
-        state.runProgress.connect(self.request)
+        # while a run computes, its newest steps are drawn at ~10 frames a second (each frame of four views is
+        # ~12 ms of GUI time taken from the run); playback and the finished run draw at the full rate
+        self._progress_draw = qthrottled(self._draw_if_changed, timeout=PROGRESS_INTERVAL_MS, leading=True, parent=self)
+        state.runProgress.connect(self._on_progress)
+        state.runFinished.connect(self.request)
         state.stepChanged.connect(self.request)
         state.viewChanged.connect(self._on_view)
         grid.cameraChanged.connect(lambda camera: state.update_view(camera=camera))  # the user zoomed: remember
@@ -48,6 +53,15 @@ class FrameThrottle(QObject):
         """Ask for a redraw; only a real change uses up the throttle's slot, so the first frame is never held back."""
         if self._wanted() is not None:
             self._throttled_draw()
+
+    def _on_progress(self, *_: object) -> None:
+        wanted = self._wanted()
+        if wanted is None:
+            return
+        if self._shown is None or self._shown[0] is not wanted[0]:
+            self._throttled_draw()  # a new run's first frame: at once (that latency is what a slider drag feels)
+        else:
+            self._progress_draw()
 
     def _on_run(self, trajectory: object) -> None:
         self.grid.set_run(trajectory)  # type: ignore[arg-type]
