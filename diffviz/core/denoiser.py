@@ -63,14 +63,18 @@ class NoiseLevelTime:
     time_input: TimeInput = "index"
     rtol: float = 1e-9
 
+    def __post_init__(self) -> None:
+        log_snr = self.train_schedule.log_snr  # decreasing in t; computed once (it is asked twice per step)
+        object.__setattr__(self, "_log_snr_up", np.ascontiguousarray(log_snr[::-1]))
+        object.__setattr__(self, "_t_up", np.ascontiguousarray(self.train_schedule.timesteps.astype(np.float64)[::-1]))
+        object.__setattr__(self, "_range", (float(log_snr[0]), float(log_snr[-1])))
+
     def __call__(self, alpha_bar: float) -> tuple[float, bool]:
-        log_snr = self.train_schedule.log_snr  # decreasing in t
-        idx = self.train_schedule.timesteps.astype(np.float64)
         target = float(np.log(alpha_bar) - np.log1p(-alpha_bar))
-        hi, lo = float(log_snr[0]), float(log_snr[-1])
+        hi, lo = self._range  # type: ignore[attr-defined]
         slack = self.rtol * max(1.0, abs(target))
         clamped = target > hi + slack or target < lo - slack
-        t = float(np.interp(target, log_snr[::-1], idx[::-1]))  # np.interp clamps outside the range
+        t = float(np.interp(target, self._log_snr_up, self._t_up))  # type: ignore[attr-defined]  # clamps outside
         if self.time_input == "index":
             t = float(np.rint(t))
         return t, bool(clamped)
