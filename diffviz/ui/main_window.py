@@ -32,6 +32,7 @@ from .busy import Busy, Cancelled
 from .export_dialog import ExportDialog
 from .frame_throttle import FrameThrottle
 from .menus import build_menus
+from .presenter import Presenter
 from .sampler_panel import SamplerPanel
 from .sampling_controller import SamplingController
 from .schedule_panel import SchedulePanel
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
         self.status_labels = {key: QLabel() for key in ("provider", "model", "timing", "particles")}
         for label in self.status_labels.values():
             self.statusBar().addPermanentWidget(label)
+        self.presenter = Presenter(self, [self.timeline])
         self.menus = build_menus(self)
         self.setAcceptDrops(True)
         self.setWindowTitle("diffviz")

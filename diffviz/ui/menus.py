@@ -1,4 +1,4 @@
-"""The window's menus and keyboard shortcuts: File, Models, View, Playback."""
+"""The window's menus and keyboard shortcuts: File, Models, View, Playback, Help."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 from superqt.utils import signals_blocked
 
 from diffviz.session import ViewSettings
@@ -56,6 +56,9 @@ class Menus:
             view, "Training &data", "D", state.view_settings.data, lambda on: state.update_view(data=on)
         )
         self._add(view, "&Reset zoom", self.reset_zoom, "0")
+        view.addSeparator()
+        self.presenter = self._add(view, "&Presenter mode (full screen, no controls)", window.presenter.toggle, "F11")
+        self._add(view, "Show/hide &controls", window.presenter.toggle_controls, "H")
         state.viewChanged.connect(self._mirror_view)
 
         play = bar.addMenu("&Playback")
@@ -64,6 +67,11 @@ class Menus:
         self._add(play, "Step forward", lambda: timeline.step_by(1), Qt.Key.Key_Right)
         self._add(play, "To x_T", lambda: self.jump(0), Qt.Key.Key_Home)
         self._add(play, "To x_0", lambda: self.jump(None), Qt.Key.Key_End)
+
+        help_menu = bar.addMenu("&Help")
+        self._add(help_menu, "&Keyboard shortcuts", lambda: show_text(window, "Keyboard shortcuts", shortcuts(window)))
+        self._add(help_menu, "Model &card", lambda: show_text(window, "Model card", model_card_text(window)))
+        self._add(help_menu, "&About diffviz", lambda: show_text(window, "About diffviz", about_text(window)))
 
     def jump(self, step: int | None) -> None:
         """Pause and move the playhead to ``step`` (None: the end, x_0)."""
@@ -143,6 +151,73 @@ class Menus:
         else:
             for v in views:
                 v.vb.autoRange(padding=0.02)
+
+
+def shortcuts(window: QWidget) -> str:
+    """Every action of the window that has a shortcut, as "key — what it does" lines (from the actions themselves)."""
+    lines = []
+    for action in window.actions():
+        key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        if key:
+            lines.append(f"{key:<14} {action.text().replace('&', '')}")
+    return "\n".join(lines)
+
+
+def model_card_text(window: MainWindow) -> str:
+    """What the current model is: name, file, prediction type, schedule, data, provider and notices."""
+    info = window.state.model
+    if info is None:
+        return "No model is open."
+    card = info.card
+    schedule = card.train_schedule.describe() if card.train_schedule is not None else "none (exact at every ᾱ)"
+    rows = [
+        ("model", card.name),
+        ("description", card.description),
+        ("file", card.path),
+        ("sha256", card.sha256),
+        ("predicts", card.prediction_type),
+        ("training schedule", schedule),
+        ("data", card.data),
+        ("data shape", str(card.data_shape)),
+        ("runs on", card.provider),
+    ]
+    lines = [f"{key}: {value}" for key, value in rows if value]
+    lines += [f"notice: {text}" for text in card.notices]
+    return "\n".join(lines)
+
+
+def about_text(window: MainWindow) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    import numpy as np
+    from PySide6 import __version__ as pyside_version
+
+    import diffviz
+
+    ort = "not installed"
+    for dist in ("onnxruntime-gpu", "onnxruntime"):
+        try:
+            ort = version(dist)
+            break
+        except PackageNotFoundError:
+            continue
+    info = window.state.model
+    runs_on = f"; the current model runs on {info.card.provider}" if info is not None else ""
+    return (
+        f"diffviz {diffviz.__version__}: diffusion models made visible — the score field, ε̂ and Tweedie's x̂_0, "
+        f"step by step.\n\nnumpy {np.__version__}, onnxruntime {ort}, PySide6 {pyside_version}{runs_on}."
+    )
+
+
+def show_text(window: QWidget, title: str, text: str) -> QMessageBox:
+    """A non-modal box with ``text`` in a fixed-width font (returned for tests)."""
+    box = QMessageBox(QMessageBox.Icon.NoIcon, title, text, QMessageBox.StandardButton.Close, window)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setStyleSheet("QLabel { font-family: monospace; }")
+    box.setModal(False)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.show()
+    return box
 
 
 def build_menus(window: MainWindow) -> Menus:
