@@ -23,6 +23,10 @@ OPEN_FILTER = (
 )
 
 
+SCALE_STEP = 1.25
+MIN_SCALE, MAX_SCALE = 0.5, 4.0  # the bounds ViewSettings accepts
+
+
 class Menus:
     def __init__(self, window: MainWindow) -> None:
         self.window = window
@@ -57,6 +61,8 @@ class Menus:
         )
         self._add(view, "&Reset zoom", self.reset_zoom, "0")
         view.addSeparator()
+        self._add(view, "&Larger text", lambda: self.scale_text(SCALE_STEP), QKeySequence.StandardKey.ZoomIn)
+        self._add(view, "S&maller text", lambda: self.scale_text(1 / SCALE_STEP), QKeySequence.StandardKey.ZoomOut)
         self.presenter = self._add(view, "&Presenter mode (full screen, no controls)", window.presenter.toggle, "F11")
         self._add(view, "Show/hide &controls", window.presenter.toggle_controls, "H")
         state.viewChanged.connect(self._mirror_view)
@@ -72,6 +78,12 @@ class Menus:
         self._add(help_menu, "&Keyboard shortcuts", lambda: show_text(window, "Keyboard shortcuts", shortcuts(window)))
         self._add(help_menu, "Model &card", lambda: show_text(window, "Model card", model_card_text(window)))
         self._add(help_menu, "&About diffviz", lambda: show_text(window, "About diffviz", about_text(window)))
+
+    def scale_text(self, factor: float) -> None:
+        """Titles, tick labels and the axes' room grow or shrink together (the session's ``view.ui_scale``)."""
+        state = self.window.state
+        scale = min(max(state.view_settings.ui_scale * factor, MIN_SCALE), MAX_SCALE)
+        state.update_view(ui_scale=round(scale, 3))
 
     def jump(self, step: int | None) -> None:
         """Pause and move the playhead to ``step`` (None: the end, x_0)."""

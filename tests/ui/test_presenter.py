@@ -46,3 +46,17 @@ def test_the_help_menu_lists_the_shortcuts_the_model_and_the_versions(window: Ma
     assert "onnxruntime" in about_text(window) and "diffviz" in about_text(window)
     titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
     assert titles[-1] == "Help"
+
+
+def test_larger_text_grows_titles_and_ticks_together_and_is_saved_in_the_session(window: MainWindow) -> None:
+    view = window.grid.view("x_t")
+    before = window.state.view_settings.ui_scale
+    window.menus.scale_text(1.25)
+    window.menus.scale_text(1.25)
+    after = window.state.view_settings.ui_scale
+    assert after == round(before * 1.25 * 1.25, 3)
+    for _ in range(20):
+        window.menus.scale_text(1.25)
+    assert window.state.view_settings.ui_scale == 4.0  # bounded as the settings allow
+    tick_font = view.plot.getAxis("left").style["tickFont"]
+    assert tick_font is not None and tick_font.pointSizeF() == 4.0 * 8  # TICK_PT × the scale
