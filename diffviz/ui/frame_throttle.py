@@ -38,6 +38,9 @@ class FrameThrottle(QObject):
         state.runFinished.connect(self.request)
         state.stepChanged.connect(self.request)
         state.viewChanged.connect(self._on_view)
+        state.followedChanged.connect(grid.set_followed)
+        grid.set_followed(state.session.followed)
+        grid.particleClicked.connect(self._on_pick)
         grid.cameraChanged.connect(lambda camera: state.update_view(camera=camera))  # the user zoomed: remember
 
     def _wanted(self) -> tuple[object, int] | None:
@@ -67,6 +70,16 @@ class FrameThrottle(QObject):
         self.grid.set_run(trajectory)  # type: ignore[arg-type]
         self._shown = None
         self.request()
+
+    def _on_pick(self, index: int, add: bool) -> None:
+        """A click on a particle follows it (Shift: also it, or no longer it); a click on a followed one alone
+        stops following."""
+        followed = self.state.session.followed
+        if add:
+            new = tuple(i for i in followed if i != index) if index in followed else (*followed, index)
+        else:
+            new = () if followed == (index,) else (index,)
+        self.state.session.followed = new
 
     def _on_view(self, settings: object) -> None:
         self.grid.set_view_settings(settings)  # type: ignore[arg-type]

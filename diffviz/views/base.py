@@ -86,6 +86,9 @@ class View:
     def set_frame(self, frame: Frame) -> None:
         self.frame = frame
 
+    def set_followed(self, indices: np.ndarray, hues: np.ndarray) -> None:
+        """Particles to follow (indices into the run) and their colour indices; views that can, mark them."""
+
 
 class PointsView(View):
     """A view of 2D points in data coordinates with a faint grid. Its aspect is free: the grid locks the first view's

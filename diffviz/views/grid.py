@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 
 from diffviz.core import Trajectory
 from diffviz.session import ViewSettings
@@ -17,12 +17,15 @@ from .model_info import ModelInfo
 from .particles import ParticleStyle
 from .points import EpsView, ScoreView, X0View, XtView
 
+PICK_PX = 10  # a click this close to a particle (in screen pixels, × the UI scale) picks it
+
 
 class ViewGrid(pg.GraphicsLayoutWidget):
     """Shows one frame of one run in all views; ``frameDrawn(index)`` after each drawn frame."""
 
     frameDrawn = Signal(int)
     cameraChanged = Signal(object)  # (x0, x1, y0, y1) of the linked 2D views after the user zoomed or panned
+    particleClicked = Signal(int, bool)  # the particle nearest a click (within PICK_PX), and whether Shift was held
 
     def __init__(self, parent: object = None) -> None:
         super().__init__(parent)
@@ -34,6 +37,8 @@ class ViewGrid(pg.GraphicsLayoutWidget):
         self.style: ParticleStyle | None = None
         self.index = -1
         self._arranged: tuple[tuple[str, ...], str] | None = None  # (panels, layout) placed in the grid
+        self.followed: tuple[int, ...] = ()  # the session's followed particles
+        self.scene().sigMouseClicked.connect(self._on_click)
 
     def view(self, key: str) -> View:
         return next(v for v in self.views if v.key == key)
@@ -55,6 +60,7 @@ class ViewGrid(pg.GraphicsLayoutWidget):
         self._arranged = None
         self._arrange()
         self.trajectory, self.index, self.style = None, -1, None
+        self._push_followed()
 
     @property
     def shown_views(self) -> list[View]:
@@ -109,7 +115,40 @@ class ViewGrid(pg.GraphicsLayoutWidget):
             self.style = style
             for v in self.views:
                 v.set_style(style)
+                v.frame = None  # the last run's frame no longer fits (another particle count): not redrawn
+            self._push_followed()
         self.trajectory, self.index = trajectory, -1
+
+    def set_followed(self, followed: tuple[int, ...]) -> None:
+        """Mark these particles in every view (those beyond the run's count are left out), the others dimmed."""
+        self.followed = tuple(followed)
+        self._push_followed()
+
+    def _on_click(self, event: object) -> None:
+        """A left click near a particle in a 2D view picks it (in that view's own coordinates: x_t, ε̂ or x̂_0)."""
+        if self.modality != "points" or self.trajectory is None or self.index < 0:
+            return
+        if event.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+            return
+        pos = event.scenePos()  # type: ignore[attr-defined]
+        for v in self.shown_views:
+            if v.vb.sceneBoundingRect().contains(pos) and v.frame is not None:
+                points = {"eps_hat": v.frame.eps, "x0_hat": v.frame.x0}.get(v.key, v.frame.x)
+                where = v.vb.mapSceneToView(pos)
+                pw, ph = v.vb.viewPixelSize()
+                d2 = ((points[:, 0] - where.x()) / pw) ** 2 + ((points[:, 1] - where.y()) / ph) ** 2
+                nearest = int(np.argmin(d2))
+                if d2[nearest] <= (PICK_PX * self.settings.ui_scale) ** 2:
+                    shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)  # type: ignore[attr-defined]
+                    self.particleClicked.emit(nearest, shift)
+                return
+
+    def _push_followed(self) -> None:
+        n = self.style.n if self.style is not None else 0
+        idx = np.array([i for i in self.followed if 0 <= i < n], dtype=np.int64)
+        hues = self.style.hue[idx] if self.style is not None else np.zeros(0, np.int64)
+        for v in self.views:
+            v.set_followed(idx, hues)
 
     def set_view_settings(self, settings: ViewSettings) -> None:
         self.settings = settings

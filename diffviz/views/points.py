@@ -10,6 +10,7 @@ from diffviz.session import ViewSettings
 
 from .base import PointsView
 from .colors import CIRCLE_COLOR, DATA_COLOR, dim_magnitude_lut
+from .follow import ARROW_CELLS, DIMMED, FollowLayer
 from .frame import Frame
 from .lines import ArrowsLayer, SegmentsLayer, TrailsLayer
 from .model_info import ModelInfo
@@ -18,7 +19,26 @@ from .particles import ParticleLayer, ParticleStyle
 FAINT = 70  # alpha of the particles over the score field
 
 
-class XtView(PointsView):
+class _Follows:
+    """What the four point views share for followed particles: the layer, the dimming, the redraw."""
+
+    follow: FollowLayer
+    particles: ParticleLayer
+    frame: Frame | None
+
+    def set_followed(self, indices: np.ndarray, hues: np.ndarray) -> None:
+        self.follow.set_followed(indices, hues)
+        for item in (self.particles.scatter, self.particles.image):
+            item.setOpacity(DIMMED if len(indices) else 1.0)
+        if self.frame is not None:
+            self.set_frame(self.frame)  # type: ignore[attr-defined]
+
+    def set_scale(self, scale: float) -> None:
+        super().set_scale(scale)  # type: ignore[misc]
+        self.follow.set_scale(scale)
+
+
+class XtView(_Follows, PointsView):
     """The particles x_t, each in its fixed colour, with trails of the last k steps."""
 
     title = "particles x<sub>t</sub>"
@@ -28,6 +48,7 @@ class XtView(PointsView):
         super().__init__()
         self.trails = TrailsLayer(self.plot)
         self.particles = ParticleLayer(self.plot)
+        self.follow = FollowLayer(self.plot, path=True)
         self.settings = ViewSettings()
 
     def set_style(self, style: ParticleStyle) -> None:
@@ -45,12 +66,15 @@ class XtView(PointsView):
         self.particles.set_points(frame.x)
         if self.settings.trails:
             self.trails.set_history(frame.history(self.settings.trail_length, self.trails.particles))
+        idx = self.follow.indices
+        if len(idx):
+            self.follow.show(frame.x[idx], history=frame.history(frame.index, idx))
 
 
 LEVEL_QUANTILES = (0.02, 0.98)
 
 
-class ScoreView(PointsView):
+class ScoreView(_Follows, PointsView):
     """s_θ(·, t) on the field grid: arrows of equal length coloured by log|s|, over a map of log|s|."""
 
     title = "score field s<sub>θ</sub>(·, t)"
@@ -64,6 +88,7 @@ class ScoreView(PointsView):
         self.plot.addItem(self.map, ignoreBounds=True)
         self.arrows = ArrowsLayer(self.plot)
         self.particles = ParticleLayer(self.plot, alpha=FAINT)
+        self.follow = FollowLayer(self.plot, arrow=True)
         self.levels = (0.0, 1.0)
         self.fixed_levels: tuple[float, float] | None = None  # the session's score_levels; None: per frame
 
@@ -81,6 +106,10 @@ class ScoreView(PointsView):
         self.particles.set_points(frame.x)
         field = frame.field_score
         points = frame.trajectory.field_points
+        idx = self.follow.indices
+        if len(idx):  # the particle's own score s_θ(x_t, t), from x_t
+            cell = float(points[1, 0] - points[0, 0]) if points is not None else 0.25
+            self.follow.show(frame.x_pred[idx], vectors=frame.score[idx], arrow_length=ARROW_CELLS * cell)
         if field is None or points is None:
             return
         grid = int(round(np.sqrt(len(points))))
@@ -98,7 +127,7 @@ class ScoreView(PointsView):
         self.set_title(f"{self.title} &nbsp; |s| {10**lo:.2g} … {10**hi:.2g}")
 
 
-class EpsView(PointsView):
+class EpsView(_Follows, PointsView):
     """Each particle's noise estimate ε̂, with the 1σ and 2σ circles of N(0, I)."""
 
     title = "noise estimate ε̂ &nbsp;(circles: 1σ, 2σ of N(0, I))"
@@ -113,6 +142,7 @@ class EpsView(PointsView):
             circle.setZValue(20)  # over the particles
             self.plot.addItem(circle, ignoreBounds=True)
         self.particles = ParticleLayer(self.plot)
+        self.follow = FollowLayer(self.plot)
 
     def set_style(self, style: ParticleStyle) -> None:
         self.particles.set_style(style)
@@ -120,9 +150,11 @@ class EpsView(PointsView):
     def set_frame(self, frame: Frame) -> None:
         super().set_frame(frame)
         self.particles.set_points(frame.eps)
+        if len(self.follow.indices):
+            self.follow.show(frame.eps[self.follow.indices])
 
 
-class X0View(PointsView):
+class X0View(_Follows, PointsView):
     """Tweedie's x̂_0 = (x_t + (1 − ᾱ_t) s_θ)/√ᾱ_t, optional x_t → x̂_0 segments, the training data behind."""
 
     title = "Tweedie x̂<sub>0</sub> = (x<sub>t</sub> + (1−ᾱ<sub>t</sub>) s<sub>θ</sub>) / √ᾱ<sub>t</sub>"
@@ -135,6 +167,7 @@ class X0View(PointsView):
         self.plot.addItem(self.data, ignoreBounds=True)
         self.segments = SegmentsLayer(self.plot, pg.mkPen((220, 220, 220, 45), width=1))
         self.particles = ParticleLayer(self.plot)
+        self.follow = FollowLayer(self.plot)
         self.settings = ViewSettings()
         self.set_view_settings(self.settings)
 
@@ -157,3 +190,5 @@ class X0View(PointsView):
         self.particles.set_points(frame.x0)
         if self.settings.segments:
             self.segments.set_segments(frame.x_pred, frame.x0)
+        if len(self.follow.indices):
+            self.follow.show(frame.x0[self.follow.indices])

@@ -1,0 +1,74 @@
+"""Followed particles: large markers in every view (x_t, its score arrow, ε̂, x̂_0), the whole path so far in the x_t
+view, and the other particles dimmed. Sized for a projector; they grow with the UI scale."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from .colors import palette
+from .lines import arrow_geometry
+
+MARKER_PX = 14
+OUTLINE = (255, 255, 255, 255)
+PATH_WIDTH = 3
+DIMMED = 0.3  # opacity of the other particles while some are followed
+ARROW_CELLS = 4.0  # the followed particle's score arrow, in field-grid cells (longer than its marker)
+
+
+class FollowLayer:
+    """The followed particles of one view: markers (and, optionally, their paths and score arrows)."""
+
+    def __init__(self, plot: pg.PlotItem, *, path: bool = False, arrow: bool = False, z: float = 30) -> None:
+        self.plot = plot
+        self.markers = pg.ScatterPlotItem(pxMode=True, size=MARKER_PX, pen=pg.mkPen(OUTLINE, width=2))
+        self.markers.setZValue(z + 1)
+        plot.addItem(self.markers, ignoreBounds=True)
+        self.path = pg.PlotCurveItem(pen=pg.mkPen(OUTLINE, width=PATH_WIDTH)) if path else None
+        self.arrow = pg.PlotCurveItem(pen=pg.mkPen(OUTLINE, width=PATH_WIDTH)) if arrow else None
+        for item, above in ((self.path, -1), (self.arrow, 2)):  # paths under the markers, arrows over them
+            if item is not None:
+                item.setZValue(z + above)
+                plot.addItem(item, ignoreBounds=True)
+        self.indices = np.zeros(0, np.int64)
+        self.hues = np.zeros(0, np.int64)
+        self.scale = 1.0
+
+    def set_followed(self, indices: np.ndarray, hues: np.ndarray) -> None:
+        """Which particles (indices into the run) and their colour indices; empty: nothing drawn."""
+        self.indices, self.hues = indices, hues
+        if not len(indices):
+            self.clear()
+
+    def set_scale(self, scale: float) -> None:
+        self.scale = scale
+        self.markers.setSize(MARKER_PX * scale)
+
+    def clear(self) -> None:
+        self.markers.clear()
+        for item in (self.path, self.arrow):
+            if item is not None:
+                item.setData([], [])
+
+    def show(
+        self,
+        points: np.ndarray,
+        history: np.ndarray | None = None,
+        vectors: np.ndarray | None = None,
+        arrow_length: float = 0.0,
+    ) -> None:
+        """``points`` (M, 2) of the followed particles now; ``history`` (M, L, 2) their path up to now; ``vectors``
+        (M, 2) drawn as arrows of ``arrow_length`` starting at the points (the score's direction)."""
+        if not len(self.indices):
+            return
+        colors = palette()[self.hues % len(palette())]
+        self.markers.setData(pos=points, brush=[pg.mkBrush(*map(int, c[:3]), 255) for c in colors])
+        if self.path is not None and history is not None:
+            separated = np.concatenate([history, np.full((len(history), 1, 2), np.nan, np.float32)], axis=1)
+            flat = separated.reshape(-1, 2)
+            self.path.setData(flat[:, 0], flat[:, 1], connect="finite")
+        if self.arrow is not None and vectors is not None:
+            norm = np.linalg.norm(vectors, axis=1, keepdims=True)
+            unit = np.divide(vectors, norm, out=np.zeros_like(vectors), where=norm > 0)
+            pts = arrow_geometry(points + 0.5 * arrow_length * unit, vectors, arrow_length).reshape(-1, 2)
+            self.arrow.setData(pts[:, 0], pts[:, 1], connect="pairs")

@@ -1,0 +1,77 @@
+"""Following particles: the session's ``followed`` marks them in every view with the core's own numbers (x_t and
+its path, the score arrow from x_t, ε̂, x̂_0), dims the others, and a click picks the particle under it."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtTest import QTest
+
+from diffviz.ui.main_window import MainWindow
+from diffviz.views.follow import DIMMED
+from tests.helpers.ui_helpers import wait_finished
+
+
+def _markers(window: MainWindow, key: str) -> np.ndarray:
+    x, y = window.grid.view(key).follow.markers.getData()
+    return np.stack([x, y], axis=1)
+
+
+def test_followed_particles_show_the_cores_values_in_every_view(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    run = window.state.trajectory
+    assert run is not None
+    window.state.set_step(40)
+    qtbot.waitUntil(lambda: window.grid.index == 40)
+    window.state.session.followed = (5, 17)
+    qtbot.waitUntil(lambda: len(_markers(window, "x_t")) == 2)
+    idx = [5, 17]
+    np.testing.assert_allclose(_markers(window, "x_t"), run.x[40][idx], rtol=1e-6)
+    np.testing.assert_allclose(_markers(window, "eps_hat"), run.eps_hat[40][idx], rtol=1e-6)
+    np.testing.assert_allclose(_markers(window, "x0_hat"), run.x0_hat[40][idx], rtol=1e-6)
+    np.testing.assert_allclose(_markers(window, "score"), run.x[40][idx], rtol=1e-6)  # the arrow starts at x_t
+    path_x, path_y = window.grid.view("x_t").follow.path.getData()
+    path = np.stack([path_x, path_y], axis=1)
+    first = path[:41]  # particle 5 from x_T to x_t, then a NaN break before particle 17
+    np.testing.assert_allclose(first, run.x[:41, 5], rtol=1e-6)
+    assert np.isnan(path[41]).all()
+    arrow_x, arrow_y = window.grid.view("score").follow.arrow.getData()
+    direction = np.array([arrow_x[1] - arrow_x[0], arrow_y[1] - arrow_y[0]])  # the first shaft: x_t → tip
+    score = run.score_at(40)[5]
+    cosine = direction @ score / np.linalg.norm(direction) / np.linalg.norm(score)
+    assert cosine > 0.999
+    assert window.grid.view("x_t").particles.scatter.opacity() == DIMMED
+    window.state.session.followed = ()
+    qtbot.waitUntil(lambda: window.grid.view("x_t").particles.scatter.opacity() == 1.0)
+    assert len(_markers(window, "x_t")) == 0
+
+
+def test_a_click_on_a_particle_follows_it_and_shift_adds_another(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.state.set_step(window.state.num_steps)
+    qtbot.waitUntil(lambda: window.grid.index == window.state.num_steps)
+    view = window.grid.view("x_t")
+    points = view.frame.x
+
+    def click(i: int, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+        scene = view.vb.mapViewToScene(QPointF(float(points[i, 0]), float(points[i, 1])))
+        where = window.grid.mapFromScene(scene)
+        QTest.mouseClick(window.grid.viewport(), Qt.MouseButton.LeftButton, modifier, where)
+
+    # two particles far apart, each the nearest to its own spot
+    far = np.argsort(np.linalg.norm(points - points.mean(axis=0), axis=1))[-2:]
+    a, b = int(far[0]), int(far[1])
+    click(a)
+    qtbot.waitUntil(lambda: window.state.session.followed == (a,))
+    click(b, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: window.state.session.followed == (a, b))
+    click(a, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: window.state.session.followed == (b,))
+
+
+def test_followed_particles_survive_a_resample_and_ride_in_the_scene(qtbot, window: MainWindow, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    window.state.session.followed = (3,)
+    run = wait_finished(qtbot, window, lambda: window.sampler_panel.seed.setValue(11))
+    qtbot.waitUntil(lambda: len(_markers(window, "x_t")) == 1)
+    index = window.grid.index
+    np.testing.assert_allclose(_markers(window, "x_t")[0], run.x[index][3], rtol=1e-6)
+    assert window.save_scene(tmp_path / "follow.toml")
+    assert "followed = [3]" in (tmp_path / "follow.toml").read_text()
