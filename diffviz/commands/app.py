@@ -165,6 +165,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --screenshot: the step shown, as a fraction from x_T (0) to x_0 (1); default 0.95",
     )
     parser.add_argument("--force", action="store_true", help="with --screenshot: replace OUT.png if it exists")
+    parser.add_argument(
+        "--lesson",
+        metavar="NAME",
+        help="open a lesson (a bundled name or a lesson .toml) at its first cue; PageDown / PageUp move through it",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -177,6 +182,15 @@ def run(args: argparse.Namespace) -> int:
         try:
             check_output(args.screenshot, force=args.force)
         except OutputPathError as exc:
+            print(f"diffviz: {exc}", file=sys.stderr)
+            return 2
+    if args.lesson is not None:
+        from diffviz.session.lesson import lesson_path, read_lesson
+        from diffviz.session.scene import SceneError
+
+        try:
+            read_lesson(lesson_path(args.lesson))
+        except SceneError as exc:
             print(f"diffviz: {exc}", file=sys.stderr)
             return 2
     problem = display_problem(screenshot=args.screenshot)
@@ -194,8 +208,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         if args.screenshot is not None:
-            return screenshot(args.screenshot, args.model, at=args.at)
-        return run_window(args.model)
+            return screenshot(args.screenshot, args.model, at=args.at, lesson=args.lesson)
+        return run_window(args.model, lesson=args.lesson)
     except QtBindingError as exc:
         print(f"diffviz: {exc}", file=sys.stderr)
         return 3

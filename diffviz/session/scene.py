@@ -326,33 +326,40 @@ def _looks_like_path(spec: str) -> bool:
     return spec.endswith(".onnx") or "/" in spec or os.sep in spec
 
 
-def read_scene(path: str | os.PathLike[str], previous: SamplerSettings | None = None) -> Scene:
-    """Read and check a scene file (the model is named, not loaded: see :func:`diffviz.session.open_scene`)."""
+def read_toml(path: str | os.PathLike[str], what: str = "scene") -> dict[str, Any]:
+    """A scene-sized TOML file (a scene, a lesson) read with every guard: a regular file, at most
+    :data:`MAX_SCENE_BYTES`, UTF-8 (a BOM skipped), no pathological nesting; :class:`SceneError` otherwise."""
     path = Path(path)
     try:
         st = path.stat()
         if not stat.S_ISREG(st.st_mode):  # a FIFO would block the read, /dev/zero never end
-            what = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file (a pipe, a device or a socket)"
-            raise SceneError(f"cannot read the scene {path}: it is {what}")
+            kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file (a pipe, a device or a socket)"
+            raise SceneError(f"cannot read the {what} {path}: it is {kind}")
         if st.st_size > MAX_SCENE_BYTES:
-            raise SceneError(f"{path.name} is {st.st_size} bytes; a scene is at most {MAX_SCENE_BYTES}")
+            raise SceneError(f"{path.name} is {st.st_size} bytes; a {what} is at most {MAX_SCENE_BYTES}")
         text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors write one) is skipped
     except (OSError, UnicodeDecodeError) as exc:
-        raise SceneError(f"cannot read the scene {path}: {getattr(exc, 'strerror', None) or exc}") from None
+        raise SceneError(f"cannot read the {what} {path}: {getattr(exc, 'strerror', None) or exc}") from None
     dots = text.count(".")
     if dots > MAX_SCENE_DOTS:
         raise SceneError(
-            f"{path.name} is not a scene: it has {dots} '.' (a scene has at most {MAX_SCENE_DOTS}): keys nested "
+            f"{path.name} is not a {what}: it has {dots} '.' (a {what} has at most {MAX_SCENE_DOTS}): keys nested "
             "that deep would take minutes to parse"
         )
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SceneError(f"{path.name} is not a TOML scene: {exc}") from None
+        raise SceneError(f"{path.name} is not a TOML {what}: {exc}") from None
     except ValueError as exc:  # an integer of more than 4300 digits (Python's limit on converting text to int)
-        raise SceneError(f"{path.name} is not a scene: {str(exc).split(';')[0]}") from None
+        raise SceneError(f"{path.name} is not a {what}: {str(exc).split(';')[0]}") from None
     except RecursionError:
-        raise SceneError(f"{path.name} is not a scene: its arrays or tables are nested too deeply") from None
+        raise SceneError(f"{path.name} is not a {what}: its arrays or tables are nested too deeply") from None
+
+
+def read_scene(path: str | os.PathLike[str], previous: SamplerSettings | None = None) -> Scene:
+    """Read and check a scene file (the model is named, not loaded: see :func:`diffviz.session.open_scene`)."""
+    path = Path(path)
+    data = read_toml(path)
     try:
         return scene_from_dict(data, path.parent.resolve(), previous)
     except SceneError as exc:

@@ -79,17 +79,20 @@ def teardown(window: MainWindow) -> bool:
     return clean
 
 
-def open_source(window: MainWindow, source: str | None) -> bool:
-    """Open what the command line named: a scene (.toml), a saved run (.npz), or a model (default: the bundled one)."""
+def open_source(window: MainWindow, source: str | None, lesson: str | None = None) -> bool:
+    """Open what the command line named: a lesson at its first cue, a scene (.toml), a saved run (.npz), or a model
+    (default: the bundled one)."""
+    if lesson is not None:
+        return window.lessons.open(lesson)
     return window.open_path(source or default_model_spec())  # it dispatches on the suffix
 
 
-def run_window(model: str | None = None) -> int:
+def run_window(model: str | None = None, lesson: str | None = None) -> int:
     app = application()
     store = SettingsStore()
     window = MainWindow(store)
     window.show()
-    open_source(window, model)
+    open_source(window, model, lesson)
     code = app.exec()
     teardown(window)
     if store.save_error:  # the status bar that showed it closed with the window
@@ -124,6 +127,7 @@ def screenshot(
     at: float = 0.95,
     timeout_s: float = 120.0,
     size: tuple[int, int] = SCREENSHOT_SIZE,
+    lesson: str | None = None,
 ) -> int:
     """Open the real window (default settings, nothing persisted), wait for the first finished run, show the step
     at fraction ``at`` of the way from x_T to x_0, and save a PNG of the whole window. Exit code 0 on success."""
@@ -134,7 +138,7 @@ def screenshot(
     window.resize(*size)
     window.show()
     try:
-        if not open_source(window, model):
+        if not open_source(window, model, lesson):
             print(f"diffviz: {errors[-1] if errors else 'cannot open the model'}", file=sys.stderr)
             return 2
         state = window.state

@@ -48,6 +48,8 @@ class FrameThrottle(QObject):
         traj, index = self.state.trajectory, self.state.shown_index
         if traj is None or index < 0 or self.state.model is None:
             return None
+        if traj.data_shape != self.state.model.card.data_shape:  # the last model's run, before the new one starts
+            return None
         if self._shown is not None and self._shown[0] is traj and self._shown[1] == index:
             return None
         return traj, index

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from diffviz.core import Denoiser, Trajectory
-from diffviz.session import SCENE_SUFFIX, Scene, SceneError, ScheduleSettings, open_scene, write_scene
+from diffviz.session import SCENE_SUFFIX, Scene, SceneError, ScheduleSettings, open_scene, scene_model, write_scene
 from diffviz.session.run_files import run_model_name, run_schedule, run_settings
 from diffviz.views.grid import ViewGrid
 from diffviz.views.model_info import ModelInfo, describe, open_model
@@ -31,6 +31,7 @@ from diffviz.views.model_info import ModelInfo, describe, open_model
 from .busy import Busy, Cancelled
 from .export_dialog import ExportDialog
 from .frame_throttle import FrameThrottle
+from .lessons import LessonPlayer
 from .menus import build_menus
 from .presenter import Presenter
 from .sampler_panel import SamplerPanel
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         for label in self.status_labels.values():
             self.statusBar().addPermanentWidget(label)
         self.presenter = Presenter(self, [self.timeline])
+        self.lessons = LessonPlayer(self)
         self.menus = build_menus(self)
         self.setAcceptDrops(True)
         self.setWindowTitle("diffviz")
@@ -203,6 +205,30 @@ class MainWindow(QMainWindow):
         self.controller.restart(step=scene.playback.step)
         self.menus.add_recent(str(Path(path).resolve()))
         self.show_notices([*info.notices, *notices])
+        return True
+
+    def show_scene(self, scene: Scene, label: str) -> bool:
+        """Show a scene already read (a lesson's cue): its model is loaded only when it is not the current one."""
+        current = self.state.model
+        if current is not None and current.spec == scene.model.spec:
+            info = current
+            notices: list[str] = []
+        else:
+            try:
+                model, notices = self.busy.run(f"loading {scene.model.spec}", lambda: scene_model(scene))
+                info = describe(model, scene.model.spec)
+            except Cancelled as exc:
+                self.statusBar().showMessage(str(exc), 8000)
+                return False
+            except (SceneError, ValueError, OSError, RuntimeError) as exc:
+                self.show_error(f"Cannot show {label}", str(exc))
+                return False
+        with self.controller.paused():
+            if info is not current:
+                self.state.set_model(info)
+            scene.apply(self.state.session)
+        self.controller.restart(step=scene.playback.step)
+        self.show_notices([*(info.notices if info is not current else ()), *notices])
         return True
 
     def save_scene(self, path: str | Path) -> bool:

@@ -1,4 +1,4 @@
-"""The window's menus and keyboard shortcuts: File, Models, View, Playback, Help."""
+"""The window's menus and keyboard shortcuts: File, Models, View, Playback, Lessons, Help."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 from superqt.utils import signals_blocked
 
 from diffviz.session import ViewSettings
+from diffviz.session.lesson import bundled_lessons, read_lesson
+from diffviz.session.scene import SceneError
 from diffviz.views.model_info import analytic_model_names, bundled_model_names
 
 if TYPE_CHECKING:
@@ -73,6 +75,17 @@ class Menus:
         self._add(play, "Step forward", lambda: timeline.step_by(1), Qt.Key.Key_Right)
         self._add(play, "To x_T", lambda: self.jump(0), Qt.Key.Key_Home)
         self._add(play, "To x_0", lambda: self.jump(None), Qt.Key.Key_End)
+
+        lessons = bar.addMenu("&Lessons")
+        for name, path in bundled_lessons().items():
+            try:
+                title = read_lesson(path).title
+            except SceneError:
+                continue  # a broken bundled lesson is a test failure, not a menu entry
+            self._add(lessons, title, lambda _=False, n=name: window.lessons.open(n))
+        lessons.addSeparator()
+        self._add(lessons, "Next cue", window.lessons.next, Qt.Key.Key_PageDown)
+        self._add(lessons, "Previous cue", window.lessons.previous, Qt.Key.Key_PageUp)
 
         help_menu = bar.addMenu("&Help")
         self._add(help_menu, "&Keyboard shortcuts", lambda: show_text(window, "Keyboard shortcuts", shortcuts(window)))
