@@ -11,6 +11,7 @@ from .lines import arrow_geometry
 
 MARKER_PX = 14
 OUTLINE = (255, 255, 255, 255)
+PATH_COLOR = (255, 255, 255, 150)  # the paths so far: lighter than the markers and this step's arrows
 PATH_WIDTH = 3
 DIMMED = 0.3  # opacity of the other particles while some are followed
 ARROW_CELLS = 4.0  # the followed particle's score arrow, in field-grid cells (longer than its marker)
@@ -24,7 +25,7 @@ class FollowLayer:
         self.markers = pg.ScatterPlotItem(pxMode=True, size=MARKER_PX, pen=pg.mkPen(OUTLINE, width=2))
         self.markers.setZValue(z + 1)
         plot.addItem(self.markers, ignoreBounds=True)
-        self.path = pg.PlotCurveItem(pen=pg.mkPen(OUTLINE, width=PATH_WIDTH)) if path else None
+        self.path = pg.PlotCurveItem(pen=pg.mkPen(PATH_COLOR, width=2)) if path else None
         self.arrow = pg.PlotCurveItem(pen=pg.mkPen(OUTLINE, width=PATH_WIDTH)) if arrow else None
         for item, above in ((self.path, -1), (self.arrow, 2)):  # paths under the markers, arrows over them
             if item is not None:
@@ -72,3 +73,39 @@ class FollowLayer:
             unit = np.divide(vectors, norm, out=np.zeros_like(vectors), where=norm > 0)
             pts = arrow_geometry(points + 0.5 * arrow_length * unit, vectors, arrow_length).reshape(-1, 2)
             self.arrow.setData(pts[:, 0], pts[:, 1], connect="pairs")
+
+
+DRIFT_COLOR = (255, 255, 255, 255)
+NOISE_COLOR = (255, 160, 60, 255)
+HEAD = 0.3  # arrow head length, as a share of the arrow
+
+
+def _arrows(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Shaft and head strokes of arrows from ``starts`` to ``ends`` (P, 6, 2), for ``connect="pairs"``."""
+    v = ends - starts
+    c, s = np.cos(np.pi / 7), np.sin(np.pi / 7)
+    left = np.stack([c * v[:, 0] - s * v[:, 1], s * v[:, 0] + c * v[:, 1]], axis=1)
+    right = np.stack([c * v[:, 0] + s * v[:, 1], -s * v[:, 0] + c * v[:, 1]], axis=1)
+    out = np.stack([starts, ends, ends, ends - HEAD * left, ends, ends - HEAD * right], axis=1)
+    return np.ascontiguousarray(out, dtype=np.float32)
+
+
+class StepLayer:
+    """One reverse step of the followed particles taken apart: x_t → μ_θ (the drift along the score, white), then
+    μ_θ → x_{t−1} (the noise σ_t z, orange)."""
+
+    def __init__(self, plot: pg.PlotItem, z: float = 29) -> None:
+        self.drift = pg.PlotCurveItem(pen=pg.mkPen(DRIFT_COLOR, width=PATH_WIDTH))
+        self.noise = pg.PlotCurveItem(pen=pg.mkPen(NOISE_COLOR, width=PATH_WIDTH))
+        for item in (self.drift, self.noise):
+            item.setZValue(z + 3)
+            plot.addItem(item, ignoreBounds=True)
+
+    def show(self, x_t: np.ndarray, mean: np.ndarray, x_prev: np.ndarray) -> None:
+        for item, (a, b) in ((self.drift, (x_t, mean)), (self.noise, (mean, x_prev))):
+            pts = _arrows(a.astype(np.float32), b.astype(np.float32)).reshape(-1, 2)
+            item.setData(pts[:, 0], pts[:, 1], connect="pairs")
+
+    def clear(self) -> None:
+        for item in (self.drift, self.noise):
+            item.setData([], [])

@@ -6,11 +6,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 
+from diffviz.core.decompose import can_decompose, ddpm_step_parts
 from diffviz.session import ViewSettings
 
 from .base import PointsView
 from .colors import CIRCLE_COLOR, DATA_COLOR, dim_magnitude_lut
-from .follow import ARROW_CELLS, DIMMED, FollowLayer
+from .follow import ARROW_CELLS, DIMMED, FollowLayer, StepLayer
 from .frame import Frame
 from .lines import ArrowsLayer, SegmentsLayer, TrailsLayer
 from .model_info import ModelInfo
@@ -49,6 +50,7 @@ class XtView(_Follows, PointsView):
         self.trails = TrailsLayer(self.plot)
         self.particles = ParticleLayer(self.plot)
         self.follow = FollowLayer(self.plot, path=True)
+        self.step_parts = StepLayer(self.plot)
         self.settings = ViewSettings()
 
     def set_style(self, style: ParticleStyle) -> None:
@@ -69,6 +71,12 @@ class XtView(_Follows, PointsView):
         idx = self.follow.indices
         if len(idx):
             self.follow.show(frame.x[idx], history=frame.history(frame.index, idx))
+        traj = frame.trajectory
+        if len(idx) and frame.index < traj.steps_done and can_decompose(traj):
+            parts = ddpm_step_parts(traj, frame.index, idx)  # the step from here: drift, then noise
+            self.step_parts.show(parts.x_t, parts.mean, parts.x_prev)
+        else:
+            self.step_parts.clear()
 
 
 LEVEL_QUANTILES = (0.02, 0.98)

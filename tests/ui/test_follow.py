@@ -75,3 +75,24 @@ def test_followed_particles_survive_a_resample_and_ride_in_the_scene(qtbot, wind
     np.testing.assert_allclose(_markers(window, "x_t")[0], run.x[index][3], rtol=1e-6)
     assert window.save_scene(tmp_path / "follow.toml")
     assert "followed = [3]" in (tmp_path / "follow.toml").read_text()
+
+
+def test_the_step_from_here_is_drawn_as_drift_then_noise(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """x_t → μ_θ (along the score) and μ_θ → x_{t−1} (the step's noise), for a followed particle of a DDPM run."""
+    from diffviz.core.decompose import ddpm_step_parts
+
+    run = window.state.trajectory
+    assert run is not None and run.params.sampler == "ddpm"
+    window.state.set_step(30)
+    qtbot.waitUntil(lambda: window.grid.index == 30)
+    window.state.session.followed = (8,)
+    layer = window.grid.view("x_t").step_parts
+    qtbot.waitUntil(lambda: len(layer.drift.getData()[0]) > 0)
+    parts = ddpm_step_parts(run, 30, np.array([8]))
+    dx, dy = layer.drift.getData()
+    nx, ny = layer.noise.getData()
+    np.testing.assert_allclose([dx[0], dy[0]], run.x[30][8], rtol=1e-5)  # from x_t …
+    np.testing.assert_allclose([dx[1], dy[1]], parts.mean[0], rtol=1e-5)  # … to μ_θ …
+    np.testing.assert_allclose([nx[1], ny[1]], run.x[31][8], rtol=1e-5)  # … then to x_{t−1}
+    window.state.set_step(window.state.num_steps)  # at x_0 there is no step left to take apart
+    qtbot.waitUntil(lambda: len(layer.drift.getData()[0]) == 0)
