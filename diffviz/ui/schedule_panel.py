@@ -70,6 +70,9 @@ class SchedulePanel(QWidget):
         self.message = QLabel(styleSheet="color: #ff7b5c")  # type: ignore[call-overload]
         self.message.setWordWrap(True)
         self.message.hide()
+        self.notice = QLabel(styleSheet="color: #ffc857")  # type: ignore[call-overload]
+        self.notice.setWordWrap(True)
+        self.notice.hide()
         self.plots = SchedulePlots()
         self.plots.setMinimumHeight(180)
 
@@ -86,6 +89,7 @@ class SchedulePanel(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.reset)
         layout.addWidget(self.message)
+        layout.addWidget(self.notice)
         layout.addWidget(self.plots, 1)
 
         self.apply = qthrottled(self._apply, timeout=THROTTLE_MS, leading=True, parent=self)
@@ -175,7 +179,21 @@ class SchedulePanel(QWidget):
             train = info.model.train_schedule
             clamped = np.array([info.model.model_time(float(a))[1] for a in sampled.alpha_bars], dtype=bool)
         self.plots.set_schedules(full, sampled, train, clamped)
+        self._set_notice(sampled, clamped)
         self._move_cursor()
+
+    def _set_notice(self, sampled: Schedule, clamped: np.ndarray) -> None:
+        """A schedule outside what the model was trained on still samples; say what that means, without an error."""
+        count = int(clamped.sum())
+        if not count:
+            self.notice.hide()
+            return
+        self.notice.setText(
+            f"{count} of {sampled.num_steps} steps lie beyond the model's trained noise range (ᾱ_T = "
+            f"{float(sampled.alpha_bars[-1]):.2g}; red marks on the ᾱ and log-SNR plots): the model is asked at its "
+            "nearest trained level there, and x̂_0 is read at that level"
+        )
+        self.notice.show()
 
     def _move_cursor(self, *_: object) -> None:
         schedule: Schedule | None = self.state.schedule

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QTimer
 
 from diffviz.cli import main
+from diffviz.runtime import bundled_models
 from diffviz.session.settings import MAX_PARTICLES, MAX_SEED
 from diffviz.ui import export_dialog
 from diffviz.ui.main_window import MainWindow
@@ -163,3 +165,32 @@ def test_a_saved_window_run_has_the_whole_score_field(qtbot, window: MainWindow,
     assert window.save_run(tmp_path / "run.npz")
     saved = Trajectory.load(tmp_path / "run.npz")
     assert saved.field_eps is not None and np.isfinite(saved.field_eps).all()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(bundled_models()))
+def test_beta_max_at_its_end_never_stops_the_demo(qtbot, window: MainWindow, name: str) -> None:  # type: ignore[no-untyped-def]
+    """The β_max slider dragged to its right end, on every bundled model: never an error box. Where that schedule
+    underflows (ᾱ_T below the smallest double) the panel says so inline and the last run stays on screen; a cosine
+    model's β_max is not used (the slider is off)."""
+    import math
+
+    wait_finished(qtbot, window, lambda: window.open_model(name))
+    panel, before = window.schedule_panel, window.state.trajectory
+    slider = panel.beta_end
+    slider.slider.setValue(math.log10(slider.maximum))  # as a drag does: the slider emits
+    state = window.state
+    qtbot.waitUntil(lambda: panel.message.isVisible() or not slider.isEnabled() or state.trajectory is not before)
+    qtbot.wait(200)
+    assert window.last_error is None
+    if slider.isEnabled():
+        assert panel.message.isVisible() and "underflows" in panel.message.text()
+        assert window.state.trajectory is before and before is not None and before.complete
+
+
+def test_a_schedule_beyond_the_trained_noise_range_is_said_not_refused(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """Cosine on a linear-trained model reaches ᾱ below its trained ᾱ_T: the run samples, the panel says how."""
+    panel = window.schedule_panel
+    run = wait_finished(qtbot, window, lambda: panel.name.setCurrentIndex(panel.name.findData("squaredcos_cap_v2")))
+    assert run.clamped.any() and window.last_error is None
+    assert panel.notice.isVisible() and f"{int(run.clamped.sum())} of {run.num_steps} steps" in panel.notice.text()
