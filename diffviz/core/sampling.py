@@ -138,7 +138,6 @@ class SamplingRun:
         # lazy: the score-field grid is evaluated only for the steps someone looks at (ensure_field), not for
         # every step of every run (at the window's 2,000 particles it was a third of the model's work)
         self._field_lazy = field_lazy and points is not None
-        self._field_pending = points is not None and not self._field_lazy
         self._field_done = np.zeros(K, bool)
         self._field_lock = threading.Lock()
         if self._field_lazy:
@@ -159,10 +158,6 @@ class SamplingRun:
             )
         return out, t, clamped
 
-    def _evaluate_at(self, x: np.ndarray, alpha_bar: float) -> tuple[np.ndarray, float, float, bool]:
-        out, t, clamped = self._evaluate(x, alpha_bar)
-        return out, alpha_bar, t, clamped
-
     def _predict(self, x: np.ndarray, alpha_bar: float) -> Prediction:
         """Evaluate the model at noise level ᾱ (what the samplers call).
 
@@ -170,7 +165,7 @@ class SamplingRun:
         the step's first call at ᾱ_t, whichever of the sampler's calls that is.
         """
         k = self.trajectory.steps_done
-        with_field = self._field_pending and k < self.plan.num_steps and alpha_bar == self.plan.alpha_bar[k]
+        with_field = k < self.plan.num_steps and alpha_bar == self.plan.alpha_bar[k] and self._field_due(k)
         points = self.trajectory.field_points if with_field else None
         batch = x if points is None else np.concatenate([x.astype(np.float32, copy=False), points])
         out, t, clamped = self._evaluate(batch, alpha_bar)
@@ -185,12 +180,23 @@ class SamplingRun:
             return prediction_through(self.model.prediction_type, out, x, alpha_bar, trained_alpha_bar(train, t))
         return prediction_from(self.model.prediction_type, out, x, alpha_bar)
 
+    def _field_due(self, k: int) -> bool:
+        """Whether step k's field is still to be evaluated while sampling (an eager run's, not stored yet)."""
+        return self.trajectory.field_points is not None and not self._field_lazy and not self._field_done[k]
+
     def _store_field(self, k: int, out: np.ndarray, alpha_bar: float, t: float, clamped: bool) -> None:
         tr = self.trajectory
         assert tr.field_points is not None and tr.field_eps is not None
         tr.field_eps[k] = self._prediction(out, tr.field_points, alpha_bar, t, clamped).eps_hat
-        self._field_pending = False
         self._field_done[k] = True
+
+    def _fill_field(self, k: int) -> None:
+        """Evaluate step k's field on its own (no call of the sampler carried it)."""
+        points = self.trajectory.field_points
+        assert points is not None
+        a = float(self.plan.alpha_bar[k])
+        out, t, clamped = self._evaluate(points, a, step=k)
+        self._store_field(k, out, a, t, clamped)
 
     def ensure_field(self, k: int) -> None:
         """The score-field grid of step ``k`` (a step already sampled): evaluated now if the run is lazy and has
@@ -200,11 +206,7 @@ class SamplingRun:
             return
         with self._field_lock:
             if not self._field_done[k]:
-                a = float(self.plan.alpha_bar[k])
-                out, t, clamped = self._evaluate(tr.field_points, a, step=k)
-                assert tr.field_eps is not None
-                tr.field_eps[k] = self._prediction(out, tr.field_points, a, t, clamped).eps_hat
-                self._field_done[k] = True
+                self._fill_field(k)
 
     def ensure_fields(self) -> None:
         """Every sampled step's field (before a lazy run is saved)."""
@@ -224,10 +226,9 @@ class SamplingRun:
         if tr.x0 is not None:
             tr.x0[k] = step.prediction.x0_hat  # from the sampler's float64 math: exact where ᾱ is tiny
         tr.model_time[k], tr.clamped[k] = self.model.model_time(a_t)
-        if self._field_pending and tr.field_points is not None:  # the sampler made no call at ᾱ_t in this step
-            self._store_field(k, *self._evaluate_at(tr.field_points, a_t))
+        if self._field_due(k):  # the sampler made no call at ᾱ_t in this step
+            self._fill_field(k)
         tr.steps_done = k + 1
-        self._field_pending = tr.field_points is not None and not self._field_lazy
         return k
 
 
