@@ -20,26 +20,26 @@ from .particles import ParticleLayer, ParticleStyle
 FAINT = 70  # alpha of the particles over the score field
 
 
-class _Follows:
-    """What the four point views share for followed particles: the layer, the dimming, the redraw."""
+class FollowingView(PointsView):
+    """What the four point views share for followed particles: their layer, the dimming of the others, the redraw.
+    Subclasses create ``particles`` and ``follow`` in ``__init__``."""
 
     follow: FollowLayer
     particles: ParticleLayer
-    frame: Frame | None
 
     def set_followed(self, indices: np.ndarray, hues: np.ndarray) -> None:
         self.follow.set_followed(indices, hues)
         for item in (self.particles.scatter, self.particles.image):
             item.setOpacity(DIMMED if len(indices) else 1.0)
         if self.frame is not None:
-            self.set_frame(self.frame)  # type: ignore[attr-defined]
+            self.set_frame(self.frame)
 
     def set_scale(self, scale: float) -> None:
-        super().set_scale(scale)  # type: ignore[misc]
+        super().set_scale(scale)
         self.follow.set_scale(scale)
 
 
-class XtView(_Follows, PointsView):
+class XtView(FollowingView):
     """The particles x_t, each in its fixed colour, with trails of the last k steps."""
 
     title = "particles x<sub>t</sub>"
@@ -82,7 +82,7 @@ class XtView(_Follows, PointsView):
 LEVEL_QUANTILES = (0.02, 0.98)
 
 
-class ScoreView(_Follows, PointsView):
+class ScoreView(FollowingView):
     """s_θ(·, t) on the field grid: arrows of equal length coloured by log|s|, over a map of log|s|."""
 
     title = "score field s<sub>θ</sub>(·, t)"
@@ -135,7 +135,7 @@ class ScoreView(_Follows, PointsView):
         self.set_title(f"{self.title} &nbsp; |s| {10**lo:.2g} … {10**hi:.2g}")
 
 
-class EpsView(_Follows, PointsView):
+class EpsView(FollowingView):
     """Each particle's noise estimate ε̂, with the 1σ and 2σ circles of N(0, I)."""
 
     title = "noise estimate ε̂ &nbsp;(circles: 1σ, 2σ of N(0, I))"
@@ -162,7 +162,7 @@ class EpsView(_Follows, PointsView):
             self.follow.show(frame.eps[self.follow.indices])
 
 
-class X0View(_Follows, PointsView):
+class X0View(FollowingView):
     """Tweedie's x̂_0 = (x_t + (1 − ᾱ_t) s_θ)/√ᾱ_t, optional x_t → x̂_0 segments, the training data behind."""
 
     title = "Tweedie x̂<sub>0</sub> = (x<sub>t</sub> + (1−ᾱ<sub>t</sub>) s<sub>θ</sub>) / √ᾱ<sub>t</sub>"
