@@ -13,6 +13,14 @@ from typing import TypeVar
 _PathT = TypeVar("_PathT", bound="str | os.PathLike[str]")  # Mapping keys are invariant: dict[Path, …] fits
 
 
+def not_regular(mode: int) -> str:
+    """What a file of this ``st_mode`` is when it is not a regular file (opening a pipe blocks, a device may never
+    end, a folder is not a file): "a folder", "not a regular file (…)"; "" for a regular file."""
+    if stat.S_ISREG(mode):
+        return ""
+    return "a folder" if stat.S_ISDIR(mode) else "not a regular file (a pipe, a device or a socket)"
+
+
 class OutputPathError(OSError):
     """The output path cannot be written (missing folder, no permission, a folder in the way)."""
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import stat
 import struct
 import zipfile
 import zlib
@@ -20,7 +19,7 @@ from typing import IO, Any
 import numpy as np
 from numpy.lib import format as npy
 
-from .atomic import atomic_path
+from .atomic import atomic_path, not_regular
 from .parameterization import score_from_eps, x0_from_eps
 from .run_params import RunParams, RunParamsError
 
@@ -257,8 +256,8 @@ def _check_regular_file(path: str | os.PathLike[str]) -> None:
         mode = os.stat(path).st_mode
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
         raise ValueError(f"{path} cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
-    if not stat.S_ISREG(mode):
-        what = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a pipe, a device or a socket)"
+    what = not_regular(mode)
+    if what:
         raise ValueError(f"{path} cannot be read: it is {what}")
 
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 import os
 import re
 import reprlib
-import stat
 import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from diffviz.core import SAMPLERS, OptionError
-from diffviz.core.atomic import atomic_write
+from diffviz.core.atomic import atomic_write, not_regular
 
 from .session import ModelRef, Session
 from .settings import Playback, SamplerSettings, ScheduleSettings, SettingsError, ViewSettings
@@ -332,8 +331,8 @@ def read_toml(path: str | os.PathLike[str], what: str = "scene") -> dict[str, An
     path = Path(path)
     try:
         st = path.stat()
-        if not stat.S_ISREG(st.st_mode):  # a FIFO would block the read, /dev/zero never end
-            kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file (a pipe, a device or a socket)"
+        kind = not_regular(st.st_mode)  # a FIFO would block the read, /dev/zero never end
+        if kind:
             raise SceneError(f"cannot read the {what} {path}: it is {kind}")
         if st.st_size > MAX_SCENE_BYTES:
             raise SceneError(f"{path.name} is {st.st_size} bytes; a {what} is at most {MAX_SCENE_BYTES}")

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from diffviz.core.atomic import not_regular
 from diffviz.session import SamplerSettings, ScheduleSettings, ViewSettings
 from diffviz.session.scene import lenient, settings_to_dict
 
@@ -66,9 +66,8 @@ def _not_a_file(path: Path) -> str:
         st = path.stat()  # follows a link to a regular file (that is fine)
     except OSError:
         return ""  # nothing there (or its folder is missing or a file): the write probe reports what applies
-    if stat.S_ISREG(st.st_mode):
-        return ""
-    return "it is a folder" if stat.S_ISDIR(st.st_mode) else "it is not a regular file (a pipe or a device)"
+    kind = not_regular(st.st_mode)
+    return f"it is {kind}" if kind else ""
 
 
 class SettingsStore:
