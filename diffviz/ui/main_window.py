@@ -279,7 +279,7 @@ class MainWindow(QMainWindow):
     def _keys_to_playback(self) -> None:
         """After a number is entered, Space/←/→/Home/End act on the timeline again (a focused spin box takes those
         keys for editing), without a click on a plot first."""
-        if QApplication.focusWidget() is not None and isinstance(QApplication.focusWidget(), QAbstractSpinBox):
+        if isinstance(QApplication.focusWidget(), QAbstractSpinBox):
             self.grid.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def show_notices(self, notices: Sequence[str]) -> None:
