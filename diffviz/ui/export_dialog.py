@@ -36,11 +36,43 @@ from PySide6.QtWidgets import (
 
 from diffviz.session import Scene, write_scene
 from diffviz.session.settings import LAYOUTS, PANELS
+from diffviz.views import typeset
+
+from .labels import check_box, form_label, math_text
 
 FORMATS = {"MP4 video (H.264)": ".mp4", "WebM video (VP9)": ".webm", "GIF": ".gif", "PNG frames (a folder)": ""}
 SIZES = ("1920x1080", "1280x720", "3840x2160", "1080x1080", "800x600")
-PANEL_LABELS = {"x_t": "x_t", "score": "score", "eps_hat": "ε̂", "x0_hat": "x̂_0"}
+PANEL_LABELS = {"x_t": "x_t", "score": "score", "eps_hat": "ε̂", "x0_hat": "x̂_0", "forward": "q(x_t | x_0)"}
 PREVIEW_WIDTH = 480
+PANEL_TIPS = {
+    "x_t": "x_t: the particles (or images) at the shown step, from noise to samples.",
+    "score": "The score field s_θ(x, t) = ∇ log p_t(x): arrows towards where data is more likely at this noise level.",
+    "eps_hat": "ε̂: the model's estimate of the noise in x_t.",
+    "x0_hat": "x̂_0: Tweedie's estimate of the clean sample, (x_t + (1 − ᾱ_t) s_θ)/√ᾱ_t.",
+    "forward": "q(x_t | x_0): the forward process, the data noised to the shown step's level.",
+}
+TIPS = {
+    "output": "Where the video goes: a file for MP4, WebM or GIF, or a folder for numbered PNG frames.",
+    "browse": "Choose where to save the video.",
+    "format": (
+        "MP4 (H.264) plays everywhere and suits slides; WebM (VP9) is for the web; GIF for short clips (one palette, "
+        "large files); PNG frames for editing elsewhere."
+    ),
+    "size": "The video's size in pixels, WIDTHxHEIGHT (type any size); text grows with the height.",
+    "fps": "Frames per second of the video.",
+    "duration": "Seconds from x_T to x_0; at 0, one frame per sampling step.",
+    "time": (
+        "Which steps the frames show: evenly spaced steps, or evenly spaced in log-SNR, which gives more frames to "
+        "the low-noise end where the data's structure forms."
+    ),
+    "panels": "Which views the video shows.",
+    "layout": "How the views are arranged: a 2x2 grid, one row of four (for 16:9 with two or more), or one view.",
+    "steps": "The steps shown: from the first (0 = x_T) to the last (the run's length = the sample x_0).",
+    "caption": "A caption under the views on every frame: the step, t, ᾱ_t, β_t and SNR, the sampler and the schedule.",
+    "preview": "Render the first frame with these settings, to check the picture before exporting.",
+    "export": "Sample and render the video (diffviz render in a child process); the window stays usable.",
+    "cancel": "Stop a running export (its unfinished file is removed), or close this dialog.",
+}
 
 
 def confirm_replace(parent: QWidget, path: str) -> bool:
@@ -74,8 +106,10 @@ class ExportDialog(QDialog):
         state = window.state  # type: ignore[attr-defined]
         view, K = state.view_settings, max(state.num_steps, 1)
 
+        typeset.register_fonts()
         self.output = QLineEdit(str(Path.cwd() / "diffusion.mp4"))
         browse = QPushButton("Browse…")
+        browse.setToolTip(TIPS["browse"])
         browse.clicked.connect(self._browse)
         out_row = QHBoxLayout()
         out_row.addWidget(self.output, 1)
@@ -97,11 +131,14 @@ class ExportDialog(QDialog):
         self.mapping = QComboBox()
         self.mapping.addItem("uniform in steps", "steps")
         self.mapping.addItem("uniform in log-SNR (structure forming is not rushed)", "log-snr")
-        self.panels = {name: QCheckBox(PANEL_LABELS[name]) for name in PANELS}
+        self.panels: dict[str, QCheckBox] = {}
         panel_row = QHBoxLayout()
-        for name, box in self.panels.items():
+        for name in PANELS:
+            label = PANEL_LABELS.get(name, name)
+            box, shown = check_box(math_text(label), PANEL_TIPS.get(name, f"Show the {label} view."))
             box.setChecked(name in view.panels)
-            panel_row.addWidget(box)
+            self.panels[name] = box
+            panel_row.addWidget(shown)
         self.layout_ = QComboBox()
         self.layout_.addItems(LAYOUTS)
         self.layout_.setCurrentText(view.layout)
@@ -110,11 +147,14 @@ class ExportDialog(QDialog):
         self.end = QSpinBox()
         self.end.setRange(0, K)
         self.end.setValue(K)
+        self.end.setToolTip(TIPS["steps"])  # the start's is its form label's
         range_row = QHBoxLayout()
         range_row.addWidget(self.start)
         range_row.addWidget(QLabel("to"))
         range_row.addWidget(self.end)
-        self.caption = QCheckBox("caption: step, t, ᾱ_t, β_t, SNR, sampler, schedule")
+        self.caption, caption_row = check_box(
+            math_text("caption: step, t, ᾱ_t, β_t, SNR, sampler, schedule"), TIPS["caption"]
+        )
         self.caption.setChecked(True)
         self.preview = QLabel("preview: press Preview")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -125,21 +165,29 @@ class ExportDialog(QDialog):
         self.status = QLabel("")
         self.status.setWordWrap(True)
 
+        panels_label = QLabel("Panels")
+        panels_label.setToolTip(TIPS["panels"])
         form = QFormLayout()
-        form.addRow("Save to", out_row)
-        form.addRow("Format", self.format)
-        form.addRow("Size", self.frame_size)
-        form.addRow("Frames per second", self.fps)
-        form.addRow("Duration", self.duration)
-        form.addRow("Time", self.mapping)
-        form.addRow("Panels", panel_row)
-        form.addRow("Layout", self.layout_)
-        form.addRow("Steps", range_row)
-        form.addRow(self.caption)
+        form.addRow(form_label("Save to", self.output, TIPS["output"]), out_row)
+        form.addRow(form_label("Format", self.format, TIPS["format"]), self.format)
+        form.addRow(form_label("Size", self.frame_size, TIPS["size"]), self.frame_size)
+        form.addRow(form_label("Frames per second", self.fps, TIPS["fps"]), self.fps)
+        form.addRow(form_label("Duration", self.duration, TIPS["duration"]), self.duration)
+        form.addRow(form_label("Time", self.mapping, TIPS["time"]), self.mapping)
+        form.addRow(panels_label, panel_row)  # each box has its own tooltip
+        form.addRow(form_label("Layout", self.layout_, TIPS["layout"]), self.layout_)
+        form.addRow(form_label("Steps", self.start, TIPS["steps"]), range_row)
+        form.addRow(caption_row)
         self.buttons = QDialogButtonBox()
         self.preview_button = self.buttons.addButton("Preview", QDialogButtonBox.ButtonRole.ActionRole)
         self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        for key, button in (
+            ("preview", self.preview_button),
+            ("export", self.export_button),
+            ("cancel", self.cancel_button),
+        ):
+            button.setToolTip(TIPS[key])
         self.preview_button.clicked.connect(self.show_preview)
         self.export_button.clicked.connect(self.start_export)
         self.cancel_button.clicked.connect(self.cancel)

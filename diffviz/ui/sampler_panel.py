@@ -20,7 +20,9 @@ from diffviz.core.options import OptionValue
 from diffviz.core.samplers import all_options
 from diffviz.session import SamplerSettings
 from diffviz.session.settings import MAX_PARTICLES, MAX_SEED
+from diffviz.views import typeset
 
+from .labels import check_box, form_label, math_text
 from .state import AppState
 
 THROTTLE_MS = 50
@@ -28,12 +30,39 @@ SLIDER_SPAN = 10.0  # a bounded float option up to this wide is a slider; wider 
 
 OptionWidget = QCheckBox | QComboBox | QSpinBox | QDoubleSpinBox | QLabeledDoubleSlider
 
+# What each control does and what it means (plain text: tooltips); the options' own come from their ``help``.
+SAMPLER_TIP = (
+    "The reverse sampler: how each step goes from x_t to the less noisy x_{t−1}, using the model's estimate x̂_0.\n"
+    "DDPM (ancestral): a step towards x̂_0 plus fresh noise σ_t z: stochastic, trails wander.\n"
+    "DDIM (η): the same marginals with less noise; η = 0 is deterministic, η = 1 is DDPM.\n"
+    "Probability-flow ODE (Euler, Heun): the deterministic ODE whose solutions have the same distribution at "
+    "every t, solved with Euler's or Heun's (second-order) method.\n"
+    "Predictor–corrector: a predictor step, then Langevin corrector steps along the score (Song et al. 2021)."
+)
+PARTICLES_TIP = (
+    "How many samples are drawn at once; each starts as its own x_T ~ N(0, I). More particles show the "
+    "distribution better and take longer."
+)
+SEED_TIP = (
+    "The random seed: it fixes x_T and every step's noise z, so the same settings give the same run again. "
+    "Frozen while “same noise” is on."
+)
+SAME_NOISE_TIP = (
+    "Same noise: x_T and the noise z of every step are locked to the seed, so a change of sampler, schedule or "
+    "particle count is compared on identical random numbers — any difference is the setting's own."
+)
+
+
+def option_tip(option: Option) -> str:
+    """An option's tooltip: its label and help, and the name it has in scenes and on the command line."""
+    return f"{option.label}: {option.help}\n(scene key {option.name}; diffviz sample {option.flag})"
+
 
 def option_widget(option: Option) -> OptionWidget:
     """The widget that edits one declared option: a check box, a choice, a slider or a spin box."""
     widget: OptionWidget
     if option.type is bool:
-        widget = QCheckBox(option.label)
+        widget = QCheckBox()  # its label is the form row's (rich text: a check box shows no HTML)
     elif option.type is str:
         widget = QComboBox()
         for choice in option.choices:
@@ -59,7 +88,7 @@ def option_widget(option: Option) -> OptionWidget:
         )
         if option.low_open:
             widget.setMinimum((option.low or 0.0) + 1e-3)
-    widget.setToolTip(f"{option.help} ({option.name})")
+    widget.setToolTip(option_tip(option))
     return widget
 
 
@@ -97,29 +126,27 @@ class SamplerPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
+        typeset.register_fonts()
         self.sampler = QComboBox()
-        self.sampler.setToolTip("The reverse sampler")
         for name, spec in SAMPLERS.items():
             self.sampler.addItem(spec.label, name)
         self.declared = all_options()
         self.options = {name: option_widget(o) for name, o in self.declared.items()}
-        self.num_particles = spin_box(1, MAX_PARTICLES, "Number of particles sampled")
+        self.num_particles = spin_box(1, MAX_PARTICLES, PARTICLES_TIP)
         self.num_particles.setSingleStep(500)
-        self.seed = spin_box(0, MAX_SEED, "Random seed")
-        self.same_noise = QCheckBox("same noise: lock x_T and every z to the seed")
-        self.same_noise.setToolTip("Compare two settings on identical x_T and identical noise at every step")
+        self.seed = spin_box(0, MAX_SEED, SEED_TIP)
+        same_noise_text = f"same noise: lock {typeset.X_T_START} and every {typeset.sym('z')} to the seed"
+        self.same_noise, same_noise_row = check_box(same_noise_text, SAME_NOISE_TIP)
 
         self.form = QFormLayout(self)
         self.form.setContentsMargins(4, 4, 4, 4)
-        self.form.addRow("Sampler", self.sampler)
+        self.form.addRow(form_label("Sampler", self.sampler, SAMPLER_TIP), self.sampler)
         for name, widget in self.options.items():
-            if isinstance(widget, QCheckBox):
-                self.form.addRow(widget)
-            else:
-                self.form.addRow(self.declared[name].label, widget)
-        self.form.addRow("Particles", self.num_particles)
-        self.form.addRow("Seed", self.seed)
-        self.form.addRow(self.same_noise)
+            option = self.declared[name]
+            self.form.addRow(form_label(math_text(option.label), widget, option_tip(option)), widget)
+        self.form.addRow(form_label("Particles", self.num_particles, PARTICLES_TIP), self.num_particles)
+        self.form.addRow(form_label("Seed", self.seed, SEED_TIP), self.seed)
+        self.form.addRow(same_noise_row)
 
         self.apply = qthrottled(self._apply, timeout=THROTTLE_MS, leading=True, parent=self)
         self.sampler.currentIndexChanged.connect(self.apply)

@@ -20,8 +20,10 @@ from diffviz.core import SCHEDULE_NAMES, Schedule, ScheduleError
 from diffviz.core.schedule import SPACINGS
 from diffviz.session import ScheduleSettings
 from diffviz.session.settings import MAX_TRAIN_TIMESTEPS
+from diffviz.views import typeset
 from diffviz.views.model_info import ModelInfo
 
+from .labels import form_label
 from .log_slider import LogSlider
 from .schedule_plots import SchedulePlots
 from .state import AppState
@@ -37,6 +39,50 @@ SCHEDULE_LABELS = {
 
 CURSOR_INTERVAL_MS = 100
 
+# What each control does and what it means, for a lecturer hovering over it (plain text: tooltips).
+TIPS = {
+    "name": (
+        "The noise schedule: how much noise β_t each of the T forward steps adds.\n"
+        "linear (DDPM, Ho et al. 2020): β_t rises in a straight line from β_min to β_max.\n"
+        "scaled linear: √β_t rises linearly (Stable Diffusion's schedule).\n"
+        "cosine (Nichol & Dhariwal 2021): ᾱ_t follows a squared cosine, so the signal fades evenly and fewer "
+        "steps are spent in near-pure noise.\n"
+        "sigmoid: β_t follows an S-curve between β_min and β_max."
+    ),
+    "beta_start": (
+        "β_min (diffusers' beta_start): the noise variance added by the first forward step, t = 1.\n"
+        "Small, so the first steps barely change the data. Log scale; type an exact value in the box."
+    ),
+    "beta_end": (
+        "β_max (diffusers' beta_end): the noise variance added by the last forward step, t = T.\n"
+        "Together with T it sets ᾱ_T, the signal left at the end: ᾱ_T ≈ 0 means x_T is pure noise.\n"
+        "Log scale; type an exact value in the box."
+    ),
+    "cosine_s": (
+        "The cosine schedule's small offset s: ᾱ_t = f(t)/f(0) with f(t) = cos²((t/T + s)/(1 + s) · π/2).\n"
+        "It keeps β_t from being vanishingly small near t = 0 (the default is 0.008). Used by the cosine "
+        "schedule only."
+    ),
+    "T": (
+        "T (diffusers' num_train_timesteps): how many small noising steps the forward process takes from the "
+        "data x_0 to noise x_T.\nThe schedule is defined on these T levels; sampling visits some of them."
+    ),
+    "steps": (
+        "Sampling steps (num_inference_steps): how many of the T noise levels the reverse sampler visits.\n"
+        "Fewer steps are faster, but each jumps further and the samples blur (try 1000, 50, 10, 3)."
+    ),
+    "spacing": (
+        "Which of the T levels a shorter run visits (diffusers' timestep_spacing):\n"
+        "leading: every (T/steps)-th level counted from t = 0, so the noisiest level T may be skipped;\n"
+        "trailing: counted back from t = T, so sampling starts from the noisiest level;\n"
+        "linspace: evenly spread from T to 1, rounded."
+    ),
+    "reset": (
+        "Set the schedule back to the one the model was trained with (type, β_min, β_max, T, spacing).\n"
+        "Then every step asks the model at a noise level it has learned. Off for exact (analytic) scores."
+    ),
+}
+
 
 class SchedulePanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
@@ -49,41 +95,38 @@ class SchedulePanel(QWidget):
         self.beta_start = LogSlider(1e-6, 1e-1, s.beta_start)
         self.beta_end = LogSlider(1e-3, 0.9, s.beta_end)
         # PySide6 takes any Qt property as a keyword; its stubs list only the class's own (hence the ignores)
-        self.T = QSpinBox(  # type: ignore[call-arg]
-            minimum=2, maximum=MAX_TRAIN_TIMESTEPS, keyboardTracking=False, toolTip="Length T of the schedule"
-        )
-        self.steps = QSpinBox(  # type: ignore[call-arg]
-            minimum=1,
-            maximum=MAX_TRAIN_TIMESTEPS,
-            keyboardTracking=False,
-            toolTip="Sampling steps: a subset of the T steps (fewer = faster)",
-        )
-        self.spacing = QComboBox(  # type: ignore[call-arg]
-            toolTip="Which steps a shorter run keeps (diffusers' timestep_spacing)"
-        )
+        self.T = QSpinBox(minimum=2, maximum=MAX_TRAIN_TIMESTEPS, keyboardTracking=False)  # type: ignore[call-arg]
+        self.steps = QSpinBox(minimum=1, maximum=MAX_TRAIN_TIMESTEPS, keyboardTracking=False)  # type: ignore[call-arg]
+        self.spacing = QComboBox()
         for name in SPACINGS:
             self.spacing.addItem(name, name)
         self.cosine_s = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
         self.cosine_s.setRange(0.0, 0.2)
         self.cosine_s.setDecimals(3)
         self.reset = QPushButton("Use the model's training schedule")
+        self.reset.setToolTip(TIPS["reset"])
         self.message = QLabel(styleSheet="color: #ff7b5c")  # type: ignore[call-overload]
         self.message.setWordWrap(True)
         self.message.hide()
         self.notice = QLabel(styleSheet="color: #ffc857")  # type: ignore[call-overload]
         self.notice.setWordWrap(True)
+        self.notice.setTextFormat(Qt.TextFormat.RichText)  # typeset ᾱ_T and x̂_0
         self.notice.hide()
         self.plots = SchedulePlots()
         self.plots.setMinimumHeight(180)
 
+        typeset.register_fonts()
         form = QFormLayout()
-        form.addRow("Schedule", self.name)
-        form.addRow("β_min", self.beta_start)
-        form.addRow("β_max", self.beta_end)
-        form.addRow("cosine s", self.cosine_s)
-        form.addRow("T", self.T)
-        form.addRow("Steps", self.steps)
-        form.addRow("Spacing", self.spacing)
+        for text, widget, tip in (
+            ("Schedule", self.name, "name"),
+            (typeset.BETA_MIN, self.beta_start, "beta_start"),
+            (typeset.BETA_MAX, self.beta_end, "beta_end"),
+            ("cosine " + typeset.sym("s"), self.cosine_s, "cosine_s"),
+            (typeset.sym("T"), self.T, "T"),
+            ("Steps", self.steps, "steps"),
+            ("Spacing", self.spacing, "spacing"),
+        ):
+            form.addRow(form_label(text, widget, TIPS[tip]), widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(form)
@@ -189,9 +232,9 @@ class SchedulePanel(QWidget):
             self.notice.hide()
             return
         self.notice.setText(
-            f"{count} of {sampled.num_steps} steps lie beyond the model's trained noise range (ᾱ_T = "
-            f"{float(sampled.alpha_bars[-1]):.2g}; red marks on the ᾱ and log-SNR plots): the model is asked at its "
-            "nearest trained level there, and x̂_0 is read at that level"
+            f"{count} of {sampled.num_steps} steps lie beyond the model's trained noise range "
+            f"({typeset.sym('ᾱ', 'T')} = {float(sampled.alpha_bars[-1]):.2g}; red marks on the ᾱ and log-SNR plots): "
+            f"the model is asked at its nearest trained level there, and {typeset.X0_HAT} is read at that level"
         )
         self.notice.show()
 

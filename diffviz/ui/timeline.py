@@ -18,11 +18,38 @@ from PySide6.QtWidgets import (
 from superqt.utils import signals_blocked
 
 from diffviz.session.settings import SPEEDS, Playback
+from diffviz.views import typeset
 
+from .labels import BuddyLabel, check_box
 from .readouts import readout_html
 from .state import AppState
 
 TICK_MS = 33
+
+# What each control does and what it means (plain text: tooltips)
+TIPS = {
+    "play": "Play / pause (Space): run the reverse process from the noise x_T towards the sample x_0.",
+    "back": "One step back, towards the noise x_T (, or ←; in a paused lesson ← goes to the previous cue).",
+    "next": "One step on, towards the sample x_0 (. or →; in a paused lesson → goes to the next cue).",
+    "slider": (
+        "The playhead: the step of the reverse process the views show, from x_T (pure noise, left) to the sample "
+        "x_0 (right). Drag to scrub; while a run is computing it stops at the last computed step."
+    ),
+    "start": "x_T: pure Gaussian noise, where sampling starts.",
+    "end": "x_0: the finished sample, where sampling ends.",
+    "speed": "Playback speed, in sampling steps per second.",
+    "loop": "Loop: start again from x_T when playback reaches x_0.",
+    "trails": "Trails (T): draw each particle's path over its latest steps (2D models only).",
+    "trail_length": "Trail length: how many of the latest steps each trail shows.",
+    "segments": (
+        "x_t → x̂_0 segments (S): a line from each particle x_t to its Tweedie estimate "
+        "x̂_0 = (x_t + (1 − ᾱ_t) s_θ)/√ᾱ_t, the clean sample the model expects it to become (2D models only)."
+    ),
+    "readout": (
+        "The shown step: t, the noise level (1..T); model t, the time the model is asked at (clamped outside its "
+        "trained range); β_t, the noise variance of this step; ᾱ_t, the signal left; SNR = ᾱ_t/(1 − ᾱ_t)."
+    ),
+}
 
 
 class Timeline(QWidget):
@@ -44,34 +71,41 @@ class Timeline(QWidget):
             True: icon(QStyle.StandardPixmap.SP_MediaPause),
         }
         self.play_button, self.back_button, self.next_button = QToolButton(), QToolButton(), QToolButton()
-        self.play_button.setToolTip("Play / pause (Space)")
-        self.back_button.setToolTip("One step back (←)")
+        self.play_button.setToolTip(TIPS["play"])
+        self.back_button.setToolTip(TIPS["back"])
         self.back_button.setIcon(icon(QStyle.StandardPixmap.SP_MediaSeekBackward))
-        self.next_button.setToolTip("One step on (→)")
+        self.next_button.setToolTip(TIPS["next"])
         self.next_button.setIcon(icon(QStyle.StandardPixmap.SP_MediaSeekForward))
         self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setToolTip("Step: x_T (pure noise) on the left, the sample x_0 on the right")
+        self.slider.setToolTip(TIPS["slider"])
         self.speed = QComboBox()
-        self.speed.setToolTip("Playback speed")
+        self.speed.setToolTip(TIPS["speed"])
         for s in SPEEDS:
             self.speed.addItem(f"{s} steps/s", s)
         self.loop = QCheckBox("Loop")
+        self.loop.setToolTip(TIPS["loop"])
         self.trails = QCheckBox("Trails")
+        self.trails.setToolTip(TIPS["trails"])
         self.trail_length = QSpinBox()
         self.trail_length.setRange(1, 200)
-        self.trail_length.setToolTip("Trail length in steps")
-        self.segments = QCheckBox("x_t → x̂_0")
-        self.segments.setToolTip("Draw a segment from each particle to its Tweedie estimate")
+        self.trail_length.setToolTip(TIPS["trail_length"])
+        typeset.register_fonts()
+        self.segments, self._segments_row = check_box(f"{typeset.X_T} → {typeset.X0_HAT}", TIPS["segments"])
         self.readout = QLabel()
         self.readout.setTextFormat(Qt.TextFormat.RichText)
+        self.readout.setToolTip(TIPS["readout"])
+        self.start_label = BuddyLabel(typeset.X_T_START, self.slider)
+        self.start_label.setToolTip(TIPS["start"])
+        self.end_label = BuddyLabel(typeset.X_0, self.slider)
+        self.end_label.setToolTip(TIPS["end"])
 
         row = QHBoxLayout()
         for button in (self.back_button, self.play_button, self.next_button):
             row.addWidget(button)
-        row.addWidget(QLabel("x<sub>T</sub>"))
+        row.addWidget(self.start_label)
         row.addWidget(self.slider, 1)
-        row.addWidget(QLabel("x<sub>0</sub>"))
-        for w in (self.speed, self.loop, self.trails, self.trail_length, self.segments):
+        row.addWidget(self.end_label)
+        for w in (self.speed, self.loop, self.trails, self.trail_length, self._segments_row):
             row.addWidget(w)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 2, 6, 2)
@@ -163,7 +197,7 @@ class Timeline(QWidget):
 
     def _on_model(self, info: object) -> None:
         points = not info.is_image  # type: ignore[attr-defined]
-        for w in (self.trails, self.trail_length, self.segments):  # 2D layers only
+        for w in (self.trails, self.trail_length, self._segments_row):  # 2D layers only
             w.setEnabled(points)
 
     def _on_view(self, settings: object) -> None:
