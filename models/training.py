@@ -67,9 +67,14 @@ def _check_finite(loss: float, model: torch.nn.Module, step: int, config: TrainC
 
 
 def train(
-    config: TrainConfig, *, progress: bool = False, on_step: Callable[[int, float], None] | None = None
+    config: TrainConfig,
+    *,
+    progress: bool = False,
+    on_step: Callable[[int, float], None] | None = None,
+    points: np.ndarray | None = None,
 ) -> TrainResult:
-    """Train a model for ``config``; deterministic for a given seed and thread count.
+    """Train a model for ``config``; deterministic for a given seed and thread count. ``points``: the training set
+    to use instead of ``config.data``'s (e.g. a set drawn in the app; ``config.data`` then only picks the recipe).
 
     Loss (math.md identities via :mod:`.targets`): E_{x_0, t, ε} λ_t ‖model(x_t, t) − target_t‖² with
     x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε and t uniform over 0..T−1. Raises :class:`TrainingDiverged` on NaN/Inf.
@@ -83,7 +88,9 @@ def train(
     lrs = np.empty(config.steps, dtype=np.float64)
     start = time.perf_counter()
     with deterministic_torch(config.seed, config.threads) as gen:
-        data = torch.from_numpy(load_data(config.data, seed=config.seed))
+        data = torch.from_numpy(
+            load_data(config.data, seed=config.seed) if points is None else np.asarray(points, dtype=np.float32)
+        )
         model = build_model(config)
         ema = copy.deepcopy(model).requires_grad_(False)
         opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
-from diffviz.core import Denoiser
+import numpy as np
+
+from diffviz.core import Denoiser, GaussianMixture
 
 from .scene import Scene, SceneError, _clip, _looks_like_path, _show, read_scene
+from .session import DRAWN_SPEC, Point
 from .settings import SamplerSettings
+
+
+def drawn_model(points: Sequence[Point] | np.ndarray) -> GaussianMixture:
+    """The ideal denoiser of drawn points (model spec ``drawn``): their empirical distribution, exact at every t."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    if not len(pts):
+        raise ValueError("no points are drawn: the ideal denoiser needs at least one")
+    return GaussianMixture.from_points(pts, name=f"ideal:drawn ({len(pts)} points)")
 
 
 def scene_model(scene: Scene) -> tuple[Denoiser, list[str]]:
@@ -19,6 +31,8 @@ def scene_model(scene: Scene) -> tuple[Denoiser, list[str]]:
     from diffviz.runtime import ModelError, ProviderError, load_model
 
     spec = scene.model.spec
+    if spec == DRAWN_SPEC:  # scene_from_dict has checked that points are drawn
+        return drawn_model(scene.drawn), []
     if _looks_like_path(spec) and not os.path.isfile(spec):
         what = "not a file (a folder, a pipe or a device)" if os.path.exists(spec) else "no such model file"
         raise SceneError(f"model.spec = {_show(spec)}: {what}")
