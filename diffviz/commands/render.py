@@ -3,6 +3,10 @@
 SOURCE is a scene (.toml), a saved run (.npz) or a model (a bundled name, an .onnx file, ``analytic:…``,
 ``ideal:…``, sampled with the same flags as ``diffviz sample``). Frames are drawn offscreen by the window's own
 view classes; the window's File → Export video runs this very command, so both give the same frames.
+
+``--lesson NAME`` (or a lesson's .toml as SOURCE: a file with ``[[cue]]`` tables) renders a whole lesson into one
+video: each cue in turn, with its caption as the title, moving its run up to the cue's playhead (from x_T, or on
+from the previous cue's playhead when the cue only moves the playhead of the same run) and holding there.
 """
 
 from __future__ import annotations
@@ -18,14 +22,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from diffviz.session.settings import LAYOUTS, PANELS
+from diffviz.session.settings import LAYOUTS, PANELS, THEMES
 
 from .sample import UsageError, add_sampling_arguments
 
 HELP = (
     "Render a scene (.toml), a saved run (.npz) or a model's sampling run to a video (.mp4, .webm, .gif), a folder "
-    "of PNG frames, or one still (--frame K -o slide.png|.svg). No display needed."
+    "of PNG frames, or one still (--frame K -o slide.png|.svg); or a whole lesson (--lesson NAME). No display needed."
 )
+HOLD_S, LESSON_HOLD_S = 1.0, 2.0  # seconds on the last frame; on each cue's last frame
+LESSON_TITLE_LINES = 3  # a cue's caption is a sentence or two: the title wraps
 MAX_SIDE = 7680
 SAMPLING_FLAGS = ("sampler", "schedule", "beta_start", "beta_end", "num_train_timesteps", "num_inference_steps", "n")
 
@@ -49,7 +55,14 @@ def _panels(text: str) -> tuple[str, ...]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("source", metavar="SOURCE", help="a scene (.toml), a saved run (.npz) or a model")
+    parser.add_argument(
+        "source", metavar="SOURCE", nargs="?", help="a scene (.toml), a saved run (.npz), a model or a lesson (.toml)"
+    )
+    parser.add_argument(
+        "--lesson",
+        metavar="NAME",
+        help="render a lesson (a bundled name or a lesson file): every cue in turn, its caption as the title",
+    )
     parser.add_argument(
         "-o",
         "--output",
@@ -65,6 +78,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--scale",
         type=float,
         help="fonts, tick labels and axes grow together (default: height/720, e.g. 1.5 at 1080 lines)",
+    )
+    out.add_argument(
+        "--theme",
+        choices=THEMES,
+        help="dark, or light: high contrast on white for slides and projectors (default: the scene's, else dark)",
     )
     out.add_argument("--title", help="a title above the views (default: the scene's caption)")
     out.add_argument(
@@ -85,7 +103,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="steps",
         help="frames uniform in steps, or uniform in log-SNR so structure forming is not rushed",
     )
-    video.add_argument("--hold", type=float, default=1.0, help="seconds on the last frame (default 1)")
+    video.add_argument(
+        "--hold", type=float, help=f"seconds on the last frame (default {HOLD_S:g}; {LESSON_HOLD_S:g} on each cue's)"
+    )
     video.add_argument("--start", type=int, default=0, help="first step shown (0 = x_T)")
     video.add_argument("--end", type=int, help="last step shown (default K = x_0)")
     video.add_argument(
@@ -156,7 +176,7 @@ def load_source(args: argparse.Namespace) -> Source:
 
     path = Path(args.source)
     suffix = path.suffix.lower()
-    given = [f for f in SAMPLING_FLAGS if getattr(args, f, None) not in (None, "ddpm" if f == "sampler" else None)]
+    given = _sampling_flags_given(args)
     if suffix in (".toml", ".npz") and given:
         raise UsageError(
             f"--{given[0].replace('_', '-')} applies when SOURCE is a model; a {suffix} file sets "
@@ -169,11 +189,22 @@ def load_source(args: argparse.Namespace) -> Source:
     return _from_model(args, ViewSettings())
 
 
+def _sampling_flags_given(args: argparse.Namespace) -> list[str]:
+    return [f for f in SAMPLING_FLAGS if getattr(args, f, None) not in (None, "ddpm" if f == "sampler" else None)]
+
+
 def _from_scene(path: Path) -> Source:
-    from diffviz.session import build_run, open_scene
-    from diffviz.views.model_info import describe
+    from diffviz.session import open_scene
 
     scene, model, notices = open_scene(path)
+    return _scene_source(scene, model, notices)
+
+
+def _scene_source(scene: Any, model: Any, notices: list[str]) -> Source:
+    """A scene already read, with its model loaded: its run, sampled."""
+    from diffviz.session import build_run
+    from diffviz.views.model_info import describe
+
     for notice in notices:
         print(f"diffviz render: note: {notice}", file=sys.stderr)
     info = describe(model, scene.model.spec)
@@ -222,24 +253,29 @@ def _from_model(args: argparse.Namespace, view: Any) -> Source:
 
 
 def _frames(args: argparse.Namespace, source: Source) -> list[int]:
-    from diffviz.export.timing import frame_steps
-
-    tr = source.trajectory
-    K = tr.num_steps
+    K = source.trajectory.num_steps
     end = K if args.end is None else args.end
     if not 0 <= args.start <= end <= K:
         raise UsageError(f"--start {args.start} / --end {end}: the run has steps 0..{K}")
+    return _frame_steps(args, source.trajectory, args.start, end)
+
+
+def _frame_steps(args: argparse.Namespace, tr: Any, start: int, end: int) -> list[int]:
+    """The steps the frames from ``start`` to ``end`` show (per --steps-per-frame, --duration or one per step,
+    spaced per --time), then the hold on the last."""
+    from diffviz.export.timing import frame_steps
+
     if args.steps_per_frame is not None:
         if args.steps_per_frame < 1:
             raise UsageError(f"--steps-per-frame must be ≥ 1, got {args.steps_per_frame}")
-        count = math.ceil((end - args.start) / args.steps_per_frame) + 1
+        count = math.ceil((end - start) / args.steps_per_frame) + 1
     elif args.duration is not None:
         if not 0 < args.duration <= 3600:
             raise UsageError(f"--duration {args.duration}: give 0 < seconds ≤ 3600")
         count = max(round(args.duration * args.fps), 1)
     else:
-        count = end - args.start + 1
-    steps = frame_steps(tr.alpha_bar, tr.alpha_bar_prev, count, mapping=args.mapping, start=args.start, end=end)
+        count = end - start + 1
+    steps = frame_steps(tr.alpha_bar, tr.alpha_bar_prev, count, mapping=args.mapping, start=start, end=end)
     hold = round(args.hold * args.fps)
     return [int(k) for k in steps] + [int(steps[-1])] * hold
 
@@ -268,10 +304,18 @@ def _export(args: argparse.Namespace) -> int:
         print(f"diffviz render: {message}", file=sys.stderr)
         return 2
 
+    try:
+        lesson = _lesson_name(args)
+    except UsageError as exc:
+        return fail(str(exc))
+    if args.hold is None:
+        args.hold = LESSON_HOLD_S if lesson is not None else HOLD_S
     if not 0 < args.fps <= 240 or not 0 <= args.hold <= 60:
         return fail(f"--fps {args.fps:g} / --hold {args.hold:g}: need 0 < fps ≤ 240 and 0 ≤ hold ≤ 60 s")
     if args.scale is not None and not 0.5 <= args.scale <= 4:
         return fail(f"--scale {args.scale:g}: give 0.5 to 4")
+    if lesson is not None:
+        return _export_lesson(args, lesson, fail)
     still = args.frame is not None
     output = Path(args.output)
     try:
@@ -282,14 +326,7 @@ def _export(args: argparse.Namespace) -> int:
         else:
             check_output(output, force=args.force)
         source = load_source(args)
-        view = source.view
-        changes: dict[str, Any] = {"ui_scale": args.scale if args.scale is not None else _default_scale(view, args)}
-        if args.panels is not None:
-            changes["panels"] = args.panels
-        if args.layout is not None:
-            changes["layout"] = args.layout
-        view = replace(view, **changes)
-        view.validate()
+        view = _override_view(args, source.view)
         if still:
             if not 0 <= args.frame <= source.trajectory.num_steps:
                 raise UsageError(f"--frame {args.frame}: the run has steps 0..{source.trajectory.num_steps}")
@@ -310,6 +347,197 @@ def _export(args: argparse.Namespace) -> int:
         return fail(str(exc))
     title = args.title if args.title is not None else source.caption
     return _render(args, source, view, frames, title, output, still, write_png, FrameWriter, ExportError, fail)
+
+
+# ---- lessons -----------------------------------------------------------------------------------------------------
+def _lesson_name(args: argparse.Namespace) -> str | None:
+    """The lesson to render (--lesson NAME, or SOURCE when it is a lesson file), or None for one run."""
+    if args.lesson is not None:
+        if args.source is not None:
+            raise UsageError(f"give SOURCE or --lesson, not both (SOURCE {args.source!r}, --lesson {args.lesson!r})")
+        return str(args.lesson)
+    if args.source is None:
+        raise UsageError("give SOURCE (a scene, a saved run or a model) or --lesson NAME")
+    return args.source if _is_lesson_file(Path(args.source)) else None
+
+
+def _is_lesson_file(path: Path) -> bool:
+    """A .toml file with [[cue]] tables is a lesson (a scene has none); anything unreadable is left to the scene
+    reader, which says why."""
+    from diffviz.session import SceneError
+    from diffviz.session.scene import read_toml
+
+    if path.suffix.lower() != ".toml" or not path.is_file():
+        return False
+    try:
+        return "cue" in read_toml(path, "lesson")
+    except SceneError:
+        return False
+
+
+def _errors() -> tuple[type[Exception], ...]:
+    """The errors a render reports in one line (exit 2) instead of a traceback."""
+    from diffviz.core import ModelOutputError
+    from diffviz.export.encode import ExportError
+    from diffviz.runtime import ModelError, ProviderError
+    from diffviz.session import SceneError
+
+    return (
+        UsageError,
+        ExportError,
+        SceneError,
+        ModelError,
+        ProviderError,
+        ModelOutputError,
+        ValueError,
+        MemoryError,
+        OSError,
+    )
+
+
+@dataclass(frozen=True)
+class CuePlan:
+    """One cue of a lesson video: its scene, the steps its frames move through, and how many frames they are."""
+
+    scene: Any
+    run_key: tuple[Any, ...]  # what its run is made from: a cue with the previous cue's key continues that run
+    start: int
+    end: int
+    count: int  # frames, the hold included
+
+
+def plan_lesson(args: argparse.Namespace, lesson: Any) -> list[CuePlan]:
+    """Each cue moves its run up to its playhead: from x_T, or from the previous cue's playhead when it keeps the
+    previous cue's run (only the playhead, the view or the caption changed). Nothing is sampled here; the frame
+    count is bounded before any work."""
+    from diffviz.export.timing import MAX_FRAMES
+
+    plans: list[CuePlan] = []
+    for scene in lesson.cues:
+        key = (scene.model, scene.schedule, scene.sampler, scene.view.field_grid, scene.view.field_extent)
+        K = scene.schedule.build().num_steps
+        end = min(scene.playback.step, K)
+        start = min(plans[-1].end, end) if plans and plans[-1].run_key == key else 0
+        if args.steps_per_frame is not None:
+            if args.steps_per_frame < 1:
+                raise UsageError(f"--steps-per-frame must be ≥ 1, got {args.steps_per_frame}")
+            count = math.ceil((end - start) / args.steps_per_frame) + 1
+        elif args.duration is not None:
+            if not 0 < args.duration <= 3600:
+                raise UsageError(f"--duration {args.duration}: give 0 < seconds ≤ 3600")
+            count = max(round(args.duration * args.fps), 1)
+        else:
+            count = end - start + 1
+        plans.append(CuePlan(scene, key, start, end, count + round(args.hold * args.fps)))
+    total = sum(plan.count for plan in plans)
+    if total > MAX_FRAMES:
+        raise UsageError(f"the lesson would make {total} frames (at most {MAX_FRAMES}); lower --fps or --duration")
+    return plans
+
+
+def _export_lesson(args: argparse.Namespace, name: str, fail: Any) -> int:
+    from diffviz.export.encode import check_output
+    from diffviz.session.lesson import lesson_path, read_lesson
+
+    output = Path(args.output)
+    try:
+        flags = [
+            f
+            for f, on in (("frame", args.frame is not None), ("start", args.start), ("end", args.end is not None))
+            if on
+        ]
+        flags += _sampling_flags_given(args)
+        if flags:
+            raise UsageError(
+                f"--{flags[0].replace('_', '-')} applies to one run; a lesson's cues set their own "
+                "(edit the lesson instead)"
+            )
+        check_output(output, force=args.force)
+        plans = plan_lesson(args, read_lesson(lesson_path(name)))
+        for plan in plans:
+            _override_view(args, plan.scene.view)  # --panels / --layout fit every cue's view
+    except _errors() as exc:
+        return fail(str(exc))
+    return _render_lesson(args, plans, output, fail)
+
+
+def _render_lesson(args: argparse.Namespace, plans: list[CuePlan], output: Path, fail: Any) -> int:
+    """All cues into one video through one writer: each cue's run is sampled when it is reached (a cue that keeps
+    the previous cue's run reuses it) and drawn by its own renderer, so one run at a time is held."""
+    from tqdm import tqdm
+
+    from diffviz.export.encode import FrameWriter
+    from diffviz.export.render import FrameRenderer
+    from diffviz.session import scene_model
+
+    total = sum(plan.count for plan in plans)
+    started = time.perf_counter()
+    done = 0
+    models: dict[str, Any] = {}
+    previous: tuple[tuple[Any, ...], Source] | None = None
+    try:
+        with (
+            FrameWriter(output, args.size, args.fps, quality=args.quality, force=args.force) as writer,
+            tqdm(total=total, desc="rendering", unit="frame", file=sys.stderr, disable=args.progress_json) as bar,
+        ):
+            for plan in plans:
+                scene = plan.scene
+                if previous is not None and previous[0] == plan.run_key:
+                    source = previous[1]
+                else:
+                    previous = None  # let the previous run go before sampling the next
+                    notices: list[str] = []
+                    if scene.model.spec not in models:
+                        models[scene.model.spec], notices = scene_model(scene)
+                    source = _scene_source(scene, models[scene.model.spec], notices)
+                previous = (plan.run_key, source)
+                frames = _frame_steps(args, source.trajectory, plan.start, plan.end)
+                assert len(frames) == plan.count, (len(frames), plan.count)
+                renderer = FrameRenderer(
+                    source.info,
+                    source.trajectory,
+                    source.schedule,
+                    _override_view(args, scene.view),
+                    args.size,
+                    steps=frames,
+                    caption=args.caption,
+                    title=args.title if args.title is not None else scene.caption,
+                    sampler_label=source.sampler_label,
+                    title_lines=LESSON_TITLE_LINES,
+                )
+                try:
+                    for k in frames:
+                        _Stop.check()
+                        writer.write(renderer.render(k))
+                        done += 1
+                        bar.update(1)
+                        if args.progress_json:
+                            print(json.dumps({"frame": done, "frames": total}), flush=True)
+                finally:
+                    renderer.close()
+    except OSError as exc:  # writing (a model that cannot be read is a SceneError)
+        return fail(f"cannot write {output}: {exc.strerror or exc}")
+    except _errors() as exc:
+        return fail(str(exc))
+    print(
+        f"wrote {output}: {len(plans)} cues, {total} frames at {args.fps:g} fps, {args.size[0]}×{args.size[1]} "
+        f"({time.perf_counter() - started:.1f} s)"
+    )
+    return 0
+
+
+def _override_view(args: argparse.Namespace, view: Any) -> Any:
+    """A scene's view with the command's --scale, --panels and --layout on top (checked)."""
+    changes: dict[str, Any] = {"ui_scale": args.scale if args.scale is not None else _default_scale(view, args)}
+    if args.panels is not None:
+        changes["panels"] = args.panels
+    if args.layout is not None:
+        changes["layout"] = args.layout
+    if args.theme is not None:
+        changes["theme"] = args.theme
+    view = replace(view, **changes)
+    view.validate()
+    return view
 
 
 def _default_scale(view: Any, args: argparse.Namespace) -> float:

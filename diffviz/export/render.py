@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QVBoxLayout, QW
 
 from diffviz.core import Schedule, Trajectory
 from diffviz.session import ViewSettings
-from diffviz.views.colors import BACKGROUND, TEXT
+from diffviz.views import typeset
+from diffviz.views.colors import theme
 from diffviz.views.frame import Frame
 from diffviz.views.grid import ViewGrid
 from diffviz.views.images import ImageGridView
@@ -63,6 +64,7 @@ class FrameRenderer:
         caption: bool = True,
         title: str = "",
         sampler_label: str = "",
+        title_lines: int = 1,
     ) -> None:
         application()
         self.trajectory, self.schedule, self.size = trajectory, schedule, size
@@ -72,11 +74,14 @@ class FrameRenderer:
             view = replace(view, score_levels=score_levels(trajectory, steps))
         self.page = QWidget()
         self.page.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
-        self.page.setStyleSheet(f"background: {BACKGROUND}; color: {TEXT};")
+        look = theme(view.theme)
+        self.page.setStyleSheet(f"background: {look.background}; color: {look.text};")
         layout = QVBoxLayout(self.page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        self.title = self._label(title, TITLE_PT * scale, bold=True)
+        self.title = self._label(title, TITLE_PT * scale, bold=True, lines=title_lines)  # wraps when > 1 line
+        self.title.setTextFormat(Qt.TextFormat.RichText)  # a lesson's caption: its math typeset (x̂_0, ᾱ_t)
+        self.title.setText(typeset.rich(title))
         self.grid = ViewGrid()
         self.caption = self._label("", CAPTION_PT * scale, lines=2)
         layout.addWidget(self.title)
@@ -100,6 +105,7 @@ class FrameRenderer:
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         label.setContentsMargins(8, 4, 8, 4)
         label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setWordWrap(lines > 1)
         label.setFixedHeight(lines * label.fontMetrics().lineSpacing() + 10)  # the same room on every frame
         label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)  # never widens the page
         return label

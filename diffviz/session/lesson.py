@@ -1,6 +1,7 @@
 """Lessons: a titled sequence of cues, each a scene (what the window shows) and a caption (what to say), in one TOML
 file — data, not code. A cue writes only what changes: it is read on top of the cue before it (its caption is its
-own, and a cue that names another sampler starts from that sampler's default options). Bundled lessons live in
+own, and a cue that names another sampler starts from that sampler's default options). Lessons start with
+``view.explain`` on: a line under each view's title says what the panel shows. Bundled lessons live in
 ``diffviz/assets/lessons``; ``diffviz --lesson NAME`` and the Lessons menu open them.
 
     format_version = 1
@@ -69,7 +70,8 @@ def read_lesson(path: str | os.PathLike[str]) -> Lesson:
     if not isinstance(cues, list) or not 1 <= len(cues) <= MAX_CUES or not all(isinstance(c, dict) for c in cues):
         raise SceneError(f"{path.name}: a lesson needs 1 to {MAX_CUES} [[cue]] tables")
     scenes: list[Scene] = []
-    table: dict[str, Any] = {"format_version": SCENE_FORMAT_VERSION}
+    # in a lesson each view says under its title what it shows, unless a cue says view.explain = false
+    table: dict[str, Any] = {"format_version": SCENE_FORMAT_VERSION, "view": {"explain": True}}
     for i, cue in enumerate(cues, start=1):
         table = _merge({k: v for k, v in table.items() if k != "caption"}, cue)
         sampler = cue.get("sampler")
