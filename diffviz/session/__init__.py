@@ -6,7 +6,7 @@ import-linter contract says so).
 """
 
 from .loading import open_scene, scene_model
-from .request import build_run, check_run_size
+from .request import build_pair, build_run, check_run_size
 from .scene import SCENE_FORMAT_VERSION, SCENE_SUFFIX, Scene, SceneError, read_scene, write_scene
 from .session import ModelRef, Session
 from .settings import (
@@ -33,6 +33,7 @@ __all__ = [
     "Session",
     "SettingsError",
     "ViewSettings",
+    "build_pair",
     "build_run",
     "check_run_size",
     "open_scene",

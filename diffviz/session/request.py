@@ -6,13 +6,15 @@ trajectory wherever it is sampled (bit for bit: the seed, or the locked noise, f
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from diffviz.core import SAMPLERS, Denoiser, SamplingRun, Schedule
 from diffviz.core.trajectory import MAX_RUN_BYTES, recorded_bytes
 
 from .noise_lock import locked_noise, locked_x_T
 from .settings import SamplerSettings, ScheduleSettings, ViewSettings
 
-__all__ = ["MAX_RUN_BYTES", "build_run", "check_run_size"]
+__all__ = ["MAX_RUN_BYTES", "build_pair", "build_run", "check_run_size"]
 
 
 def check_run_size(n: int, num_steps: int, shape: tuple[int, ...], *, field_points: int = 0) -> None:
@@ -63,3 +65,22 @@ def build_run(
         **options,
     )
     return run, built
+
+
+def build_pair(
+    model: Denoiser,
+    schedule: ScheduleSettings,
+    sampler: SamplerSettings,
+    compare: SamplerSettings,
+    view: ViewSettings,
+    *,
+    field_lazy: bool = False,
+) -> tuple[SamplingRun, SamplingRun, Schedule]:
+    """Side by side: the run of ``sampler`` and the run of ``compare``'s sampler and options on the same schedule,
+    particles, seed, x_T and noise (both through the noise lock, whose z_k of a step does not depend on the sampler:
+    DDPM and DDIM(η) see the same draws). Returns (main run, compare run, schedule)."""
+    locked = replace(sampler, same_noise=True)
+    other = replace(locked, name=compare.name, options=compare.options)
+    run, built = build_run(model, schedule, locked, view, field_lazy=field_lazy)
+    compare_run, _ = build_run(model, schedule, other, view, field_lazy=field_lazy)
+    return run, compare_run, built
