@@ -9,31 +9,34 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 
 from diffviz.session import ViewSettings
 
-from .colors import TEXT
+from . import typeset
+from .colors import DARK, Theme
 from .frame import Frame
 from .model_info import ModelInfo
 from .particles import ParticleStyle
 
 DEFAULT_RANGE = (-4.0, 4.0)
 GRID_EXTENT = 12
-GRID_COLOR = (255, 255, 255, 28)
-AXIS_WIDTH = 28
+AXIS_WIDTH = 40  # room for "-0.25" at 8 pt: narrower, pyqtgraph drops the labels that do not fit
 AXIS_HEIGHT = 22
 TITLE_PT = 10
+EXPLAIN_PT = 8
 TICK_PT = 8
 
 
 def _grid_lines(extent: int = GRID_EXTENT) -> pg.PlotCurveItem:
-    """Faint lines at whole coordinates, as one curve: a tenth of the cost of the axes' own grid, per frame."""
+    """Faint lines at whole coordinates, as one curve: a tenth of the cost of the axes' own grid, per frame (its pen
+    is the theme's, set in :meth:`PointsView.set_theme`)."""
     ticks = np.arange(-extent, extent + 1, dtype=np.float32)
     ends = np.full_like(ticks, extent)
     x = np.concatenate([np.stack([ticks, ticks], 1).ravel(), np.stack([-ends, ends], 1).ravel()])
     y = np.concatenate([np.stack([-ends, ends], 1).ravel(), np.stack([ticks, ticks], 1).ravel()])
-    curve = pg.PlotCurveItem(x, y, connect="pairs", pen=pg.mkPen(GRID_COLOR, width=1), skipFiniteCheck=True)
+    curve = pg.PlotCurveItem(x, y, connect="pairs", pen=pg.mkPen(DARK.grid, width=1), skipFiniteCheck=True)
     curve.setZValue(-20)
     return curve
 
@@ -45,23 +48,77 @@ class View:
     key = ""  # a short name (tests, exported file names)
 
     def __init__(self) -> None:
+        typeset.register_fonts()  # the math in titles (x̂, ε̂) needs the italic math font
         self.plot = pg.PlotItem()
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.scale = 1.0
+        self.theme = DARK
         self.set_title(self.title)
         self.frame: Frame | None = None
+        self.plot.setToolTip(self.tooltip)
+        self.plot.vb.sigResized.connect(self._fit_title)
+
+    tooltip = ""  # what the view shows and how to read it (hover text)
+    explain = ""  # one short line under the title in lessons (``view.explain``): what this panel shows
+    explaining = False
+
+    short_title = ""  # what the title shrinks to when it does not fit the view's width (large text, small panel)
 
     def set_title(self, html: str) -> None:
-        """The view's title at the current UI scale."""
-        self.plot.setTitle(html, color=TEXT, size=f"{TITLE_PT * self.scale:.0f}pt")
+        """The view's title at the current UI scale (with the ``explain`` line under it while explaining); the short
+        title instead when the full one would be wider than the view."""
+        self._title_html = html
+        natural = self._show_title(html)
+        width = self.plot.width()
+        if self.short_title and width > 0 and natural > width:
+            self._show_title(self.short_title)
+
+    def _fit_title(self, *_: object) -> None:
+        self.set_title(self._title_html)
+
+    def _show_title(self, html: str) -> float:
+        """Show ``html`` as the title; returns its natural width in pixels."""
+        if self.explaining and self.explain:
+            size = EXPLAIN_PT * self.scale
+            html += f'<br><span style="font-size:{size:.0f}pt; font-weight:normal">{self.explain}</span>'
+        shown = (html, self.theme.text, f"{TITLE_PT * self.scale:.0f}pt")
+        label = self.plot.titleLabel
+        if shown != getattr(self, "_shown", None):  # the same title again would re-lay out the plot for nothing
+            self._shown = shown
+            self.plot.setTitle(html, color=shown[1], size=shown[2])
+            # pyqtgraph makes a title's width the plot's minimum width: a long title at a large UI scale then
+            # widened the grid past the window (cut off on the right). The title asks for its height only.
+            height = label.itemRect().height()
+            label.setMinimumWidth(0)
+            for hint in (Qt.SizeHint.MinimumSize, Qt.SizeHint.PreferredSize):  # pyqtgraph 0.13–0.14's private hints
+                label._sizeHint[hint] = (0.0, height)
+            label.updateGeometry()
+        return float(label.item.document().idealWidth())
+
+    def set_explaining(self, on: bool) -> None:
+        """Show (or drop) the line under the title that says what the panel shows."""
+        if on != self.explaining:
+            self.explaining = on
+            self.set_title(self._title_html)
+
+    def set_theme(self, theme: Theme) -> None:
+        """Draw in ``theme`` (the session's ``view.theme``): title and axes here, each view's own items in overrides."""
+        if theme == self.theme:
+            return
+        self.theme = theme
+        self.set_title(self._title_html)
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            axis.setTextPen(theme.text)
+            axis.setPen(theme.text)
 
     def set_scale(self, scale: float) -> None:
         """Grow (or shrink) the title, the tick labels and the axes' room for them together (``view.ui_scale``)."""
         if scale == self.scale:
             return
         self.scale = scale
-        self.set_title(self.plot.titleLabel.text or self.title)
+        self.set_title(self._title_html)
         font = QFont()
         font.setPointSizeF(TICK_PT * scale)
         for name in ("left", "bottom"):
@@ -86,8 +143,8 @@ class View:
     def set_frame(self, frame: Frame) -> None:
         self.frame = frame
 
-    def set_followed(self, indices: np.ndarray, hues: np.ndarray) -> None:
-        """Particles to follow (indices into the run) and their colour indices; views that can, mark them."""
+    def set_followed(self, indices: np.ndarray, colors: np.ndarray) -> None:
+        """Particles to follow (indices into the run) and their (M, 4) RGBA colours; views that can, mark them."""
 
 
 class PointsView(View):
@@ -96,11 +153,16 @@ class PointsView(View):
 
     def __init__(self) -> None:
         super().__init__()
-        self.plot.addItem(_grid_lines(), ignoreBounds=True)
+        self.grid_lines = _grid_lines()
+        self.plot.addItem(self.grid_lines, ignoreBounds=True)
         self.plot.setRange(xRange=DEFAULT_RANGE, yRange=DEFAULT_RANGE, padding=0)
         self.vb.disableAutoRange()
         for axis in ("left", "bottom"):
-            self.plot.getAxis(axis).setTextPen(TEXT)
+            self.plot.getAxis(axis).setTextPen(self.theme.text)
         # every view box the same size, so linked aspect-locked views agree on their ranges (no feedback drift)
         self.plot.getAxis("left").setWidth(AXIS_WIDTH)
         self.plot.getAxis("bottom").setHeight(AXIS_HEIGHT)
+
+    def set_theme(self, theme: Theme) -> None:
+        super().set_theme(theme)
+        self.grid_lines.setPen(pg.mkPen(theme.grid, width=1))

@@ -10,7 +10,8 @@ from diffviz.core import Trajectory
 from diffviz.session import ViewSettings
 
 from .base import DEFAULT_RANGE, View
-from .colors import BACKGROUND
+from .colors import DARK, theme
+from .forward import ForwardView
 from .frame import Frame
 from .images import image_views
 from .model_info import ModelInfo
@@ -26,10 +27,11 @@ class ViewGrid(pg.GraphicsLayoutWidget):
     frameDrawn = Signal(int)
     cameraChanged = Signal(object)  # (x0, x1, y0, y1) of the linked 2D views after the user zoomed or panned
     particleClicked = Signal(int, bool)  # the particle nearest a click (within PICK_PX), and whether Shift was held
+    panelDoubleClicked = Signal(str)  # the key of the view double-clicked (to fill the window with it, or back)
 
     def __init__(self, parent: object = None) -> None:
         super().__init__(parent)
-        self.setBackground(BACKGROUND)
+        self.setBackground(DARK.background)
         self.modality: str | None = None
         self.views: list[View] = []
         self.settings = ViewSettings()
@@ -51,10 +53,13 @@ class ViewGrid(pg.GraphicsLayoutWidget):
 
     def _build(self, modality: str) -> None:
         self.modality = modality
-        self.views = [XtView(), ScoreView(), EpsView(), X0View()] if modality == "points" else list(image_views())
+        points = modality == "points"
+        self.views = [XtView(), ScoreView(), EpsView(), X0View(), ForwardView()] if points else list(image_views())
         for v in self.views:
             v.set_view_settings(self.settings)
             v.set_scale(self.settings.ui_scale)
+            v.set_theme(theme(self.settings.theme))
+            v.set_explaining(self.settings.explain)
             if modality == "points":  # a zoom in any view moves them all: the leader's range is the camera
                 v.vb.sigRangeChangedManually.connect(self._on_user_range)
         self._arranged = None
@@ -64,9 +69,11 @@ class ViewGrid(pg.GraphicsLayoutWidget):
 
     @property
     def shown_views(self) -> list[View]:
-        """The views the session's panels name, in its order (``single``: the first of them)."""
-        panels = self.settings.panels[:1] if self.settings.layout == "single" else self.settings.panels
-        return [self.view(key) for key in panels]
+        """The views the session's panels name, in its order (``single``: the first of them); a panel this model has
+        no view for (``forward`` for an image model) is left out, and the first view stands in when none is left."""
+        keys = {v.key for v in self.views}
+        panels = [key for key in self.settings.panels if key in keys] or [v.key for v in self.views[:1]]
+        return [self.view(key) for key in (panels[:1] if self.settings.layout == "single" else panels)]
 
     def _arrange(self) -> None:
         """Place the shown views in the session's layout (2×2, 1×4 or single); the first shown one leads: it locks
@@ -81,9 +88,10 @@ class ViewGrid(pg.GraphicsLayoutWidget):
         for i, v in enumerate(shown):
             self.addItem(v.plot, row=i // columns, col=i % columns)
         leader = shown[0]
-        for v in self.views:
-            v.plot.setXLink(None if v is leader else leader.plot)
-            v.plot.setYLink(None if v is leader else leader.plot)
+        for v in self.views:  # only the shown views follow the leader: a hidden one would outlive it
+            follows = v is not leader and v in shown
+            v.plot.setXLink(leader.plot if follows else None)
+            v.plot.setYLink(leader.plot if follows else None)
             v.plot.setAspectLocked(v is leader and self.modality == "points")
         self._arranged = wanted
         self.set_camera(self.settings.camera or camera)
@@ -110,8 +118,8 @@ class ViewGrid(pg.GraphicsLayoutWidget):
 
     def set_run(self, trajectory: Trajectory) -> None:
         """A new run: particle colours from its x_T (fixed for the whole run)."""
-        style = ParticleStyle(trajectory.x[0])
-        if self.style is None or not np.array_equal(style.hue, self.style.hue):  # same seed: same colours
+        style = ParticleStyle(trajectory.x[0], self.settings.theme)
+        if not style.same_as(self.style):  # same seed (and theme): same colours
             self.style = style
             for v in self.views:
                 v.set_style(style)
@@ -119,20 +127,33 @@ class ViewGrid(pg.GraphicsLayoutWidget):
             self._push_followed()
         self.trajectory, self.index = trajectory, -1
 
+    def set_pieces(self, pieces: int) -> None:
+        """How much of the step from the shown one to draw for followed particles (one step taken apart)."""
+        for v in self.views:
+            if isinstance(v, XtView):
+                v.set_pieces(pieces)
+
     def set_followed(self, followed: tuple[int, ...]) -> None:
         """Mark these particles in every view (those beyond the run's count are left out), the others dimmed."""
         self.followed = tuple(followed)
         self._push_followed()
 
     def _on_click(self, event: object) -> None:
-        """A left click near a particle in a 2D view picks it (in that view's own coordinates: x_t, ε̂ or x̂_0)."""
-        if self.modality != "points" or self.trajectory is None or self.index < 0:
-            return
+        """A left click near a particle in a 2D view picks it (in that view's own coordinates: x_t, ε̂ or x̂_0); a
+        double click on a view asks for it alone (or back to all)."""
         if event.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
             return
         pos = event.scenePos()  # type: ignore[attr-defined]
+        if event.double():  # type: ignore[attr-defined]
+            for v in self.shown_views:
+                if v.plot.sceneBoundingRect().contains(pos):
+                    self.panelDoubleClicked.emit(v.key)
+                    return
+            return
+        if self.modality != "points" or self.trajectory is None or self.index < 0:
+            return
         for v in self.shown_views:
-            if v.vb.sceneBoundingRect().contains(pos) and v.frame is not None:
+            if v.vb.sceneBoundingRect().contains(pos) and v.frame is not None and not isinstance(v, ForwardView):
                 points = {"eps_hat": v.frame.eps, "x0_hat": v.frame.x0}.get(v.key, v.frame.x)
                 where = v.vb.mapSceneToView(pos)
                 pw, ph = v.vb.viewPixelSize()
@@ -146,15 +167,24 @@ class ViewGrid(pg.GraphicsLayoutWidget):
     def _push_followed(self) -> None:
         n = self.style.n if self.style is not None else 0
         idx = np.array([i for i in self.followed if 0 <= i < n], dtype=np.int64)
-        hues = self.style.hue[idx] if self.style is not None else np.zeros(0, np.int64)
+        colors = self.style.rgba(255)[idx] if self.style is not None else np.zeros((0, 4), np.uint8)
         for v in self.views:
-            v.set_followed(idx, hues)
+            v.set_followed(idx, colors)
 
     def set_view_settings(self, settings: ViewSettings) -> None:
+        new_theme = settings.theme != self.settings.theme
         self.settings = settings
+        self.setBackground(theme(settings.theme).background)
         for v in self.views:
             v.set_view_settings(settings)
             v.set_scale(settings.ui_scale)
+            v.set_theme(theme(settings.theme))
+            v.set_explaining(settings.explain)
+        if new_theme and self.trajectory is not None:  # the particles' palette is the theme's
+            trajectory, index, self.style = self.trajectory, self.index, None
+            self.set_run(trajectory)
+            if index >= 0:
+                self.set_frame(trajectory, index)
         self._arrange()
         self.set_camera(settings.camera)
 

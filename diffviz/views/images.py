@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 
+from . import typeset
 from .base import View
 from .colors import lut
 from .frame import Frame
@@ -97,15 +98,26 @@ def image_views() -> list[ImageGridView]:
     def x_levels(v: np.ndarray, data_range: tuple[float, float]) -> tuple[float, float]:
         return _symmetric(v, max(abs(data_range[0]), abs(data_range[1])))
 
-    return [
-        ImageGridView("x_t", "x<sub>t</sub>", lambda f: f.x, x_levels),
+    views = [
+        ImageGridView("x_t", typeset.X_T, lambda f: f.x, x_levels),
         ImageGridView(
             "score",
-            "score s<sub>θ</sub>(x<sub>t</sub>, t)",
+            f"score {typeset.S_THETA}({typeset.X_T}, t)",
             lambda f: f.score,
             lambda v, r: _symmetric(v, 1e-6),
             colormap="CET-D1A",
         ),
-        ImageGridView("eps_hat", "noise estimate ε̂", lambda f: f.eps, lambda v, r: EPS_LEVELS),
-        ImageGridView("x0_hat", "Tweedie x̂<sub>0</sub>", lambda f: f.x0, lambda v, r: r),
+        ImageGridView("eps_hat", f"noise estimate {typeset.EPS_HAT}", lambda f: f.eps, lambda v, r: EPS_LEVELS),
+        ImageGridView("x0_hat", f"Tweedie {typeset.X0_HAT}", lambda f: f.x0, lambda v, r: r),
     ]
+    for view, line in zip(views, IMAGE_EXPLAIN, strict=True):
+        view.explain = line
+    return views
+
+
+IMAGE_EXPLAIN = (
+    "the images now, from noise to digits",
+    "the score per pixel: red brightens, blue darkens the pixel",
+    "the noise the model thinks was added",
+    "the clean image each is heading to (a blur early on)",
+)

@@ -15,14 +15,16 @@ MAX_TRAILS = 300  # trails of more particles turn into a tangle (and cost paint 
 MAX_SEGMENTS = 1000  # x_t → x̂_0 segments, likewise
 TRAIL_ALPHA = 150
 ARROW_BINS = 8
-ARROW_ALPHA = 200
-ARROW_FILL = 0.6  # arrow length as a fraction of the grid cell
-HEAD = 0.35  # head length as a fraction of the arrow
+ARROW_WIDTH = 2.0  # px at UI scale 1
+ARROW_FILL = 0.8  # arrow length as a fraction of the spacing between arrows
+HEAD = 0.38  # head length as a fraction of the arrow
 HEAD_ANGLE = np.deg2rad(25)
 
 
-def _curve(plot: pg.PlotItem, pen: object, z: float) -> pg.PlotCurveItem:
-    curve = pg.PlotCurveItem(pen=pen, skipFiniteCheck=True, antialias=False)
+def _curve(plot: pg.PlotItem, pen: object, z: float, antialias: bool = False) -> pg.PlotCurveItem:
+    curve = pg.PlotCurveItem(skipFiniteCheck=True, antialias=antialias)
+    if pen is not None:
+        curve.setPen(pen)
     curve.setZValue(z)
     plot.addItem(curve, ignoreBounds=True)
     return curve
@@ -45,8 +47,23 @@ class TrailsLayer:
         self.curves = [_curve(plot, pg.mkPen((*c[:3], TRAIL_ALPHA), width=1), z) for c in palette()]
         self._order = np.zeros(0, np.intp)
         self._bounds = np.zeros(len(self.curves) + 1, np.intp)
+        self._theme, self._width = "dark", 1.0
+
+    def _pens(self, colors: np.ndarray) -> None:
+        for curve, c in zip(self.curves, colors, strict=True):
+            curve.setPen(pg.mkPen((*map(int, c[:3]), TRAIL_ALPHA), width=self._width))
+
+    def set_scale(self, scale: float) -> None:
+        """Trails thicken with the UI scale (a projector drops 1-pixel lines), more slowly than text."""
+        width = max(1.0, scale) ** 0.5
+        if width != self._width:
+            self._width = width
+            self._pens(palette(self._theme))
 
     def set_style(self, style: ParticleStyle) -> None:
+        if style.theme_name != self._theme:  # the pens follow the palette of the theme
+            self._theme = style.theme_name
+            self._pens(style.palette)
         chosen = np.arange(min(style.n, MAX_TRAILS))
         order = chosen[np.argsort(style.hue[chosen], kind="stable")]
         self._order = order
@@ -104,17 +121,32 @@ def arrow_geometry(points: np.ndarray, vectors: np.ndarray, length: float) -> np
 
 
 class ArrowsLayer:
-    """Arrows of normalised length on a grid, coloured by magnitude in ARROW_BINS bins (one curve per bin)."""
+    """Arrows of normalised length on a grid, coloured by magnitude in ARROW_BINS bins (one curve per bin), in the
+    theme's colour-blind-safe map, as thick as the UI scale asks (a projector loses 1-pixel lines)."""
 
-    def __init__(self, plot: pg.PlotItem, z: float = 6) -> None:
-        self.curves = [_curve(plot, pg.mkPen((*c[:3], ARROW_ALPHA), width=1), z) for c in magnitude_colors(ARROW_BINS)]
+    def __init__(self, plot: pg.PlotItem, z: float = 12) -> None:
+        self.curves = [_curve(plot, None, z, antialias=True) for _ in range(ARROW_BINS)]
+        self._look: tuple[str, float] | None = None
+        self.set_look("dark", 1.0)
 
-    def set_arrows(self, points: np.ndarray, vectors: np.ndarray, cell: float, levels: tuple[float, float]) -> None:
-        """``levels`` (lo, hi) of log10|v| span the colour bins."""
-        geometry = arrow_geometry(points, vectors, ARROW_FILL * cell)
+    def set_look(self, theme_name: str, scale: float) -> None:
+        """Colours of the theme, line width ARROW_WIDTH × the UI scale."""
+        if self._look == (theme_name, scale):
+            return
+        self._look = (theme_name, scale)
+        for curve, c in zip(self.curves, magnitude_colors(ARROW_BINS, theme_name), strict=True):
+            curve.setPen(pg.mkPen((*c[:3], 255), width=ARROW_WIDTH * scale))
+
+    def set_arrows(self, points: np.ndarray, vectors: np.ndarray, length: float, levels: tuple[float, float]) -> None:
+        """Arrows of ``length`` centred on ``points``; ``levels`` (lo, hi) of log10|v| span the colour bins."""
+        geometry = arrow_geometry(points, vectors, length)
         log_mag = np.log10(np.maximum(np.linalg.norm(vectors, axis=1), 1e-30))
         lo, hi = levels
         bins = np.clip(((log_mag - lo) / max(hi - lo, 1e-12) * ARROW_BINS).astype(int), 0, ARROW_BINS - 1)
         for b, curve in enumerate(self.curves):
             pts = geometry[bins == b].reshape(-1, 2)
             curve.setData(pts[:, 0], pts[:, 1], connect="pairs", skipFiniteCheck=True)
+
+    def set_visible(self, visible: bool) -> None:
+        for curve in self.curves:
+            curve.setVisible(visible)

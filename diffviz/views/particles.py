@@ -21,30 +21,40 @@ SPLAT_ABOVE = 5000
 POINT_SIZE = 4
 
 
-@lru_cache(maxsize=8)
-def _hue_brushes(alpha: int) -> np.ndarray:
+@lru_cache(maxsize=16)
+def _hue_brushes(alpha: int, theme_name: str) -> np.ndarray:
     """One QBrush per hue, made once per alpha: the scatter's symbol atlas keys on brush objects, and brushes made
     afresh for every run added NUM_HUES symbols to it per run (it rebuilds only at four times the point count)."""
-    return np.array([pg.mkBrush(int(r), int(g), int(b), alpha) for r, g, b, _ in palette()], dtype=object)
+    return np.array([pg.mkBrush(int(r), int(g), int(b), alpha) for r, g, b, _ in palette(theme_name)], dtype=object)
 
 
 class ParticleStyle:
-    """The colour of each particle of one run, fixed through time (from its x_T), in the forms the items take."""
+    """The colour of each particle of one run, fixed through time (from its x_T), in the forms the items take, in
+    the palette of a theme (``dark`` or ``light``)."""
 
-    def __init__(self, x_T: np.ndarray) -> None:
+    def __init__(self, x_T: np.ndarray, theme_name: str = "dark") -> None:
         self.hue = hue_of(x_T)
         self.n = len(self.hue)
+        self.theme_name = theme_name
+
+    def same_as(self, other: ParticleStyle | None) -> bool:
+        return other is not None and other.theme_name == self.theme_name and np.array_equal(other.hue, self.hue)
+
+    @property
+    def palette(self) -> np.ndarray:
+        """(NUM_HUES, 4) uint8 RGBA of this style's theme."""
+        return palette(self.theme_name)
 
     def rgba(self, alpha: int) -> np.ndarray:
         """(N, 4) uint8."""
-        table = palette().copy()
+        table = self.palette.copy()
         table[:, 3] = alpha
         return table[self.hue]
 
     def brushes(self, alpha: int) -> np.ndarray:
         """One QBrush per particle, but only NUM_HUES distinct objects, the same for every run (the scatter's symbol
         atlas keys on them)."""
-        return _hue_brushes(alpha)[self.hue]
+        return _hue_brushes(alpha, self.theme_name)[self.hue]
 
     def packed(self, alpha: int) -> np.ndarray:
         """(N,) uint32 whose bytes are R, G, B, A: one store per pixel when splatting."""
@@ -54,7 +64,7 @@ class ParticleStyle:
     def by_hue(self) -> tuple[np.ndarray, np.ndarray]:
         """Particle order grouped by hue, and the group boundaries (NUM_HUES + 1,)."""
         order = np.argsort(self.hue, kind="stable")
-        bounds = np.searchsorted(self.hue[order], np.arange(len(palette()) + 1))
+        bounds = np.searchsorted(self.hue[order], np.arange(len(self.palette) + 1))
         return order, bounds
 
 
@@ -73,6 +83,10 @@ class ParticleLayer:
         self._points: np.ndarray | None = None
         plot.vb.sigRangeChanged.connect(self._resplat)
         plot.vb.sigResized.connect(self._resplat)
+
+    def set_scale(self, scale: float) -> None:
+        """Points grow with the square root of the UI scale: visible on a projector, not yet blobs at 2,000."""
+        self.scatter.setSize(POINT_SIZE * max(1.0, scale) ** 0.5)
 
     @property
     def splatting(self) -> bool:

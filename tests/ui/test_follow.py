@@ -96,3 +96,38 @@ def test_the_step_from_here_is_drawn_as_drift_then_noise(qtbot, window: MainWind
     np.testing.assert_allclose([nx[1], ny[1]], run.x[31][8], rtol=1e-5)  # … then to x_{t−1}
     window.state.set_step(window.state.num_steps)  # at x_0 there is no step left to take apart
     qtbot.waitUntil(lambda: len(layer.drift.getData()[0]) == 0)
+
+
+def _shaft(curve: object) -> np.ndarray | None:
+    """The first arrow's shaft (start, end) of a StepLayer curve, or None when nothing is drawn."""
+    x, y = curve.getData()  # type: ignore[attr-defined]
+    if x is None or len(x) == 0:
+        return None
+    return np.array([[x[0], y[0]], [x[1], y[1]]])
+
+
+def test_key_n_takes_one_step_apart_piece_by_piece(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """N: the step from x_t is drawn in order — nothing, the drift to μ_θ, the noise to x_{t−1} — then the next step."""
+    run = window.state.trajectory
+    state, layer = window.state, window.grid.view("x_t").step_parts
+    window.state.session.followed = ()
+    state.set_step(30)
+    qtbot.waitUntil(lambda: window.grid.index == 30)
+    expected = []
+    for k in (31, 31, 31, 32):
+        state.next_piece()
+        qtbot.waitUntil(lambda k=k: window.grid.index == k)
+        expected.append((state.step, state.playback.pieces, _shaft(layer.drift), _shaft(layer.noise)))
+    assert state.session.followed == (0,)  # nothing was followed: particle 0 is
+    assert [(s, p) for s, p, _, _ in expected] == [(31, 0), (31, 1), (31, 2), (32, 0)]
+    assert expected[0][2] is None and expected[0][3] is None  # x_t alone first
+    a_t, a_prev = float(run.alpha_bar[31]), float(run.alpha_bar_prev[31])
+    alpha_t = a_t / a_prev
+    x_t = run.x[31][0].astype(np.float64)
+    score = -run.eps_hat[31][0].astype(np.float64) / np.sqrt(1 - a_t)  # s = −ε̂/√(1−ᾱ_t)
+    mu = (x_t + (1 - alpha_t) * score) / np.sqrt(alpha_t)  # μ_θ = (x_t + (1−α_t) s_θ)/√α_t
+    np.testing.assert_allclose(expected[1][2], [x_t, mu], atol=1e-4)  # the drift, alone
+    assert expected[1][3] is None
+    np.testing.assert_allclose(expected[2][3], [mu, run.x[32][0]], atol=1e-4)  # then the noise, to x_{t−1}
+    state.set_step(10)  # moving the playhead shows whole steps again
+    assert state.playback.pieces == 2

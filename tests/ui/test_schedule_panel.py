@@ -9,12 +9,16 @@ import pyqtgraph as pg
 import pytest
 
 from diffviz.ui.main_window import MainWindow
+from diffviz.ui.schedule_plots import OUTSIDE
+from diffviz.views.typeset import plain
 from tests.helpers import ui_models as um
 from tests.helpers.ui_helpers import wait_finished
 
 
 def _legend_labels(window: MainWindow) -> list[str]:
-    return [label.text for _, label in window.schedule_panel.plots.legend.items]
+    """The entries of the key line under the schedule plots (plain text)."""
+    key = plain(window.schedule_panel.plots.key.text)
+    return [name for name in ("sampling", "model's training") if name in key]
 
 
 @pytest.mark.slow
@@ -25,7 +29,7 @@ def test_steps_beyond_the_trained_noise_range_are_marked(qtbot, window: MainWind
     np.testing.assert_allclose(plots.train["beta"].getOriginalDataset()[1], train.betas)
     assert _legend_labels(window) == ["sampling", "model's training"]
     dots = plots.steps["log_snr"]
-    red = pg.mkBrush((255, 90, 60)).color().rgb()
+    red = pg.mkBrush(OUTSIDE).color().rgb()
     assert not any(b.color().rgb() == red for b in dots.data["brush"])  # the training schedule: all inside
 
     wait_finished(qtbot, window, lambda: window.state.update_schedule(beta_end=0.06))

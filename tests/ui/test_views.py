@@ -36,9 +36,11 @@ def grid(qtbot):  # type: ignore[no-untyped-def]
 def test_each_view_draws_its_quantity_of_the_frame(qtbot, grid: ViewGrid) -> None:
     model, traj = _run(300)
     grid.set_model(describe(model, "analytic:8gaussians"))
+    seen = {0, traj.num_steps - 1}
     for k in (0, 7, traj.num_steps):
         grid.set_frame(traj, k)
         f = Frame(traj, k)
+        seen.add(f.pred_index)
         np.testing.assert_array_equal(shown(grid.view("x_t"))[0], traj.x[k])
         np.testing.assert_array_equal(shown(grid.view("eps_hat"))[0], traj.eps_hat[min(k, traj.num_steps - 1)])
         np.testing.assert_array_equal(shown(grid.view("x0_hat"))[0], f.x0)
@@ -46,9 +48,12 @@ def test_each_view_draws_its_quantity_of_the_frame(qtbot, grid: ViewGrid) -> Non
         np.testing.assert_array_equal(shown(score)[0], traj.x[k])  # faint particles on the field
         log_mag = np.log10(np.linalg.norm(traj.field_score_at(f.pred_index), axis=1))
         np.testing.assert_allclose(score.map.image.ravel(), log_mag, rtol=1e-5)
-        # colour levels span the bulk of log|s| (2nd–98th percentile), inside its full range
-        assert score.levels == pytest.approx(tuple(np.quantile(log_mag, (0.02, 0.98))), rel=1e-5)
-        assert log_mag.min() <= score.levels[0] < score.levels[1] <= log_mag.max()
+        # colour levels are fixed for the run: they span the bulk of log|s| (2nd–98th percentile) at x_T, at the last
+        # step and at the steps shown so far (a lazy run may not have every field), never narrowing
+        ends = [np.log10(np.linalg.norm(traj.field_score_at(j), axis=1)) for j in sorted(seen)]
+        quantiles = np.array([np.quantile(m, (0.02, 0.98)) for m in ends])
+        assert score.levels == pytest.approx((quantiles[:, 0].min(), quantiles[:, 1].max()), rel=1e-5)
+        assert score.levels[1] - score.levels[0] > 1.0  # |s| spans more than a decade between x_T and x_0
 
 
 def test_tweedie_view_shows_the_posterior_mean_for_an_exact_model(qtbot, grid: ViewGrid) -> None:

@@ -120,7 +120,7 @@ def test_fixed_score_levels_hold_for_every_frame(qtbot) -> None:  # type: ignore
     grid.set_frame(run.trajectory, 2)
     automatic = score.levels  # type: ignore[attr-defined]
     grid.set_frame(run.trajectory, 25)
-    assert score.levels != automatic  # type: ignore[attr-defined]  # per frame by default
+    assert score.levels == automatic  # type: ignore[attr-defined]  # fixed for the run by default (x_T to the end)
     grid.set_view_settings(ViewSettings(score_levels=(-1.0, 2.0)))
     for k in (2, 25):
         grid.set_frame(run.trajectory, k)
