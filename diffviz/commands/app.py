@@ -166,10 +166,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--force", action="store_true", help="with --screenshot: replace OUT.png if it exists")
     parser.add_argument(
+        "--size",
+        type=_size,
+        default=None,
+        metavar="WxH",
+        help="with --screenshot: the window's size in pixels (default 1280x800)",
+    )
+    parser.add_argument(
+        "--presenter",
+        action="store_true",
+        help="start in presenter mode: full screen, controls hidden (H shows them), text sized for the back of the "
+        "room; with --screenshot: the window as a projector of --size shows it",
+    )
+    parser.add_argument(
         "--lesson",
         metavar="NAME",
         help="open a lesson (a bundled name or a lesson .toml) at its first cue; PageDown / PageUp move through it",
     )
+
+
+def _size(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d{2,5})[xX×](\d{2,5})", text.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 1280x720")
+    width, height = int(match[1]), int(match[2])
+    if not (320 <= width <= 7680 and 240 <= height <= 4320):
+        raise argparse.ArgumentTypeError(f"{text} is outside 320x240 … 7680x4320")
+    return width, height
 
 
 def run(args: argparse.Namespace) -> int:
@@ -198,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
         return 2
     try:
-        from diffviz.ui.app import QtBindingError, run_window, screenshot
+        from diffviz.ui.app import SCREENSHOT_SIZE, QtBindingError, run_window, screenshot
     except ImportError as exc:
         problem = _import_problem(exc)
         if problem is None:
@@ -208,8 +231,11 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         if args.screenshot is not None:
-            return screenshot(args.screenshot, args.model, at=args.at, lesson=args.lesson)
-        return run_window(args.model, lesson=args.lesson)
+            size = args.size or SCREENSHOT_SIZE
+            return screenshot(
+                args.screenshot, args.model, at=args.at, lesson=args.lesson, size=size, presenter=args.presenter
+            )
+        return run_window(args.model, lesson=args.lesson, presenter=args.presenter)
     except QtBindingError as exc:
         print(f"diffviz: {exc}", file=sys.stderr)
         return 3

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -207,6 +208,22 @@ class SamplingRun:
         with self._field_lock:
             if not self._field_done[k]:
                 self._fill_field(k)
+
+    def move_field(self, extent: tuple[float, float, float, float]) -> bool:
+        """Put a lazy run's score-field grid over ``extent`` (the window's zoom): the same G×G points, moved; every
+        step's field is evaluated again when next shown. The particles are untouched. False for an eager run (its
+        fields are all computed, or being computed, on the old grid) or a run without a field."""
+        tr = self.trajectory
+        if not self._field_lazy or tr.field_points is None or tr.field_eps is None:
+            return False
+        grid = tr.params.field_grid
+        assert grid is not None
+        with self._field_lock:
+            tr.field_points = field_grid_points(grid, extent)
+            tr.field_eps.fill(np.nan)
+            self._field_done[:] = False
+            tr.params = replace(tr.params, field_extent=tuple(map(float, extent)))  # type: ignore[arg-type]
+        return True
 
     def ensure_fields(self) -> None:
         """Every sampled step's field (before a lazy run is saved)."""

@@ -1,9 +1,10 @@
 """Scenes: a whole session as a versioned, human-readable TOML file — what the window saves and opens, and what
 lessons and ``diffviz render`` read.
 
-A scene names its model (a bundled name, ``analytic:…``/``ideal:…``, or a path relative to the scene's folder,
-with the file's sha256), and holds the schedule, the sampler with all its options, seed and noise lock, the
-view, the playhead, the followed particles and a caption. Every section and key may be left out (defaults fill
+A scene names its model (a bundled name, ``analytic:…``/``ideal:…``, ``drawn``, or a path relative to the scene's
+folder, with the file's sha256), and holds the schedule, the sampler with all its options, seed and noise lock, the
+view, the playhead, the followed particles, a caption and the points drawn by hand (``[drawn] points = [[x, y], …]``:
+model spec ``drawn`` is their ideal denoiser). Every section and key may be left out (defaults fill
 in), so a hand-written scene can be three lines. A bad scene is refused with one message naming the key and the
 value: unknown keys, wrong types, out-of-range values, a missing model, a newer format version.
 """
@@ -21,7 +22,7 @@ from typing import Any
 from diffviz.core import SAMPLERS, OptionError
 from diffviz.core.atomic import atomic_write, not_regular
 
-from .session import ModelRef, Session
+from .session import DRAWN_SPEC, MAX_DRAWN, ModelRef, Point, Session
 from .settings import Playback, SamplerSettings, ScheduleSettings, SettingsError, ViewSettings
 
 if sys.version_info >= (3, 11):
@@ -37,6 +38,7 @@ MAX_CAPTION = 2000
 # tomllib takes time quadratic in the depth of a dotted key (a.a.a… = 1: 20 000 deep take seconds, the 500 000 that
 # fit in MAX_SCENE_BYTES hours); a scene's own dots are in its caption and a few numbers, far below this.
 MAX_SCENE_DOTS = 10_000
+MAX_DRAWN_COORD = 1e6  # |x|, |y| of a drawn point
 
 
 class SceneError(ValueError):
@@ -54,11 +56,17 @@ class Scene:
     playback: Playback = field(default_factory=Playback)
     followed: tuple[int, ...] = ()
     caption: str = ""
+    compare: SamplerSettings | None = None  # side by side: the second sampler (name and options)
+    drawn: tuple[Point, ...] = ()  # points drawn by hand; model spec "drawn" is their ideal denoiser
 
     @classmethod
     def of(cls, session: Session) -> Scene:
         if session.model is None:
             raise SceneError("no model is open: a scene needs one")
+        if session.model.spec == DRAWN_SPEC and not session.drawn:
+            raise SceneError(
+                "the drawn set is empty: draw some points first (the model is the ideal denoiser of the drawn set)"
+            )
         return cls(
             session.model,
             session.schedule,
@@ -67,6 +75,8 @@ class Scene:
             session.playback,
             session.followed,
             session.caption,
+            session.compare,
+            session.drawn,
         )
 
     def apply(self, session: Session) -> None:
@@ -79,6 +89,8 @@ class Scene:
             session.playback = self.playback
             session.followed = self.followed
             session.caption = self.caption
+            session.compare = self.compare
+            session.drawn = self.drawn
 
 
 # ---- writing ---------------------------------------------------------------------------------------------------
@@ -103,6 +115,11 @@ def scene_to_dict(scene: Scene, base: Path | None = None) -> dict[str, Any]:
             del view[name]
         else:
             view[name] = list(value)
+    compare = (
+        {"compare": {"name": scene.compare.name, "options": scene.compare.active_options()}}
+        if scene.compare is not None
+        else {}
+    )
     return {
         "format_version": SCENE_FORMAT_VERSION,
         "caption": scene.caption,
@@ -118,6 +135,8 @@ def scene_to_dict(scene: Scene, base: Path | None = None) -> dict[str, Any]:
         },
         "view": view,
         "playback": {f.name: getattr(scene.playback, f.name) for f in fields(Playback)},
+        **compare,
+        **({"drawn": {"points": [list(p) for p in scene.drawn]}} if scene.drawn else {}),
     }
 
 
@@ -126,7 +145,7 @@ def write_scene(path: str | os.PathLike[str], scene: Scene) -> Path:
     import tomli_w
 
     path = Path(path)
-    body = _SHORT_ARRAY.sub(_one_line, tomli_w.dumps(scene_to_dict(scene, path.parent)))
+    body = _SHORT_ARRAY.sub(_one_line, _PAIR.sub(r"[\1, \2]", tomli_w.dumps(scene_to_dict(scene, path.parent))))
     text = f"# diffviz scene: open it with `diffviz {path.name}`; lessons and `diffviz render` read it too.\n{body}"
     atomic_write(path, text)
     return path
@@ -134,6 +153,10 @@ def write_scene(path: str | os.PathLike[str], scene: Scene) -> Path:
 
 # an array of plain numbers or names that tomli_w spreads over lines: one line reads better ([x0, x1, y0, y1])
 _SHORT_ARRAY = re.compile(r"\[\n((?:    [-+\w.\"]+,\n)+)\]")
+
+
+# the [x, y] pairs of [drawn] points, which tomli_w writes over four lines each: one pair a line
+_PAIR = re.compile(r"\[\n {8}([-+\w.]+),\n {8}([-+\w.]+),\n {4}\]")
 
 
 def _one_line(match: re.Match[str]) -> str:
@@ -260,9 +283,52 @@ def _sampler(data: dict[str, Any], previous: SamplerSettings) -> SamplerSettings
     return replace(settings, options={**previous.options, **options})
 
 
+def _compare(data: dict[str, Any], previous: SamplerSettings) -> SamplerSettings | None:
+    """The ``[compare]`` table: a sampler's ``name`` and ``options``, read as ``[sampler]`` is (no other keys)."""
+    table = data.get("compare")
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise SceneError(f"compare must be a table with a sampler name, got {_show(table)}")
+    for key in table:
+        if key not in ("name", "options"):
+            raise SceneError(f"unknown key compare.{_key(key)} = {_show(table[key])}; valid keys: name, options")
+    try:
+        return _sampler({"sampler": dict(table)}, previous)
+    except SceneError as exc:
+        raise SceneError(str(exc).replace("sampler.", "compare.", 1)) from None
+
+
+def _drawn(data: dict[str, Any]) -> tuple[Point, ...]:
+    """The ``[drawn]`` table: ``points = [[x, y], …]``, at most MAX_DRAWN pairs of finite numbers."""
+    table = data.get("drawn", {})
+    if not isinstance(table, dict):
+        raise SceneError(f"drawn must be a table with points = [[x, y], …], got {_show(table)}")
+    for key in table:
+        if key != "points":
+            raise SceneError(f"unknown key drawn.{_key(key)} = {_show(table[key])}; valid keys: points")
+    points = table.get("points", [])
+    if not isinstance(points, list) or len(points) > MAX_DRAWN:
+        raise SceneError(f"drawn.points = {_show(points)}: expected a list of at most {MAX_DRAWN} [x, y] pairs")
+    for i, point in enumerate(points):
+        if not (
+            isinstance(point, list)
+            and len(point) == 2
+            and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) <= MAX_DRAWN_COORD for v in point
+            )  # NaN fails the comparison too
+        ):
+            raise SceneError(
+                f"drawn.points[{i}] = {_show(point)}: expected [x, y], two finite numbers with |x|, |y| ≤ "
+                f"{MAX_DRAWN_COORD:g}"
+            )
+    return tuple((float(x), float(y)) for x, y in points)
+
+
 def scene_from_dict(data: dict[str, Any], base: Path | None = None, previous: SamplerSettings | None = None) -> Scene:
     """Check and read a scene's tables; model paths are resolved against ``base`` (the scene's folder)."""
     known = {"format_version", "caption", "followed", "model", "schedule", "sampler", "view", "playback"}
+    known |= {"compare", "drawn"}
     for key in data:
         if key not in known:
             raise SceneError(f"unknown key {_key(key)} = {_show(data[key])}; valid keys: {', '.join(sorted(known))}")
@@ -308,7 +374,14 @@ def scene_from_dict(data: dict[str, Any], base: Path | None = None, previous: Sa
         playback=_section(data, "playback", Playback),
         followed=tuple(followed),
         caption=caption,
+        compare=_compare(data, previous or SamplerSettings()),
+        drawn=_drawn(data),
     )
+    if spec == DRAWN_SPEC and not scene.drawn:
+        raise SceneError(
+            f"model.spec = {_show(spec)} is the ideal denoiser of drawn points: it needs a [drawn] "
+            "table with points = [[x, y], …]"
+        )
     try:
         for part in (scene.schedule, scene.sampler, scene.view, scene.playback):
             part.validate()
@@ -319,6 +392,11 @@ def scene_from_dict(data: dict[str, Any], base: Path | None = None, previous: Sa
             f"followed = {_show(followed)}: indices must be below sampler.num_particles = {scene.sampler.num_particles}"
         )
     return scene
+
+
+# a decimal number alone between array delimiters ([ , or space before, , or ] after): its '.' cannot belong to a
+# dotted key (every segment of one touches a '.'), so it is not counted against MAX_SCENE_DOTS
+_ARRAY_FLOAT = re.compile(r"(?<=[\[,\s])[-+]?\d[\d_]*\.\d[\d_]*(?:[eE][-+]?\d[\d_]*)?(?=\s*[,\]])")
 
 
 def _looks_like_path(spec: str) -> bool:
@@ -339,7 +417,7 @@ def read_toml(path: str | os.PathLike[str], what: str = "scene") -> dict[str, An
         text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors write one) is skipped
     except (OSError, UnicodeDecodeError) as exc:
         raise SceneError(f"cannot read the {what} {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    dots = text.count(".")
+    dots = text.count(".") - len(_ARRAY_FLOAT.findall(text))  # a drawn set's 10 000 numbers are no nesting
     if dots > MAX_SCENE_DOTS:
         raise SceneError(
             f"{path.name} is not a {what}: it has {dots} '.' (a {what} has at most {MAX_SCENE_DOTS}): keys nested "

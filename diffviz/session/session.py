@@ -19,6 +19,11 @@ from diffviz.core import ModelCard
 
 from .settings import Playback, SamplerSettings, ScheduleSettings, ViewSettings
 
+DRAWN_SPEC = "drawn"  # the model spec of the ideal denoiser of the session's drawn points (``Session.drawn``)
+MAX_DRAWN = 5000  # drawn points a session (and a scene's [drawn] table) holds at most
+
+Point = tuple[float, float]
+
 
 @dataclass(frozen=True)
 class ModelRef:
@@ -44,6 +49,12 @@ class Session:
     playback: Playback = field(default_factory=Playback)
     followed: tuple[int, ...] = ()
     caption: str = ""
+    # side by side: a second sampler (its name and options; particles and seed are the main sampler's) run on the
+    # same x_T and the same noise, drawn beside the main run on one timeline; None: one run
+    compare: SamplerSettings | None = None
+    # a 2D data set painted by hand (the Draw data panel), at most MAX_DRAWN points; model spec DRAWN_SPEC is its
+    # ideal denoiser, and a network trained on it keeps it here so its exact score stays known
+    drawn: tuple[Point, ...] = ()
 
     events: ClassVar[SignalGroupDescriptor] = SignalGroupDescriptor()  # one signal per field (psygnal)
     changed: ClassVar[Signal] = Signal(frozenset)  # names of the fields changed by one edit or one batch

@@ -24,11 +24,13 @@ DEFAULT_INFERENCE_STEPS = 100  # sub-sampled steps: a full run streams in well u
 MAX_TRAIN_TIMESTEPS = 10_000
 MAX_PARTICLES = 200_000
 MAX_SEED = 2**31 - 1
-PANELS = ("x_t", "score", "eps_hat", "x0_hat")
+PANELS = ("x_t", "score", "eps_hat", "x0_hat", "forward")  # every panel a 2D model has
+DEFAULT_PANELS = PANELS[:4]  # a new window; "forward" is asked for (a scene, a lesson, --panels)
 LAYOUTS = ("2x2", "1x4", "single")
 THEMES = ("dark", "light")
 SPEEDS = (5, 10, 30, 60, 120, 300, 1000)  # playback, steps per second
 DEFAULT_SPEED = 30
+ALL_PIECES = 2  # a step taken apart: the drift, then the noise
 Extent = tuple[float, float, float, float]
 
 
@@ -204,7 +206,7 @@ class SamplerSettings:
 class ViewSettings:
     """What the views draw and how: panels and layout, trails, the score field's grid and extent, the camera."""
 
-    panels: tuple[str, ...] = PANELS
+    panels: tuple[str, ...] = DEFAULT_PANELS
     layout: str = "2x2"
     trails: bool = True
     trail_length: int = 8
@@ -213,16 +215,19 @@ class ViewSettings:
     field_grid: int = 32
     field_extent: Extent = (-4.0, 4.0, -4.0, 4.0)
     camera: Extent | None = None  # (x0, x1, y0, y1) of the linked 2D views; None: the default range
-    score_levels: tuple[float, float] | None = None  # colour range of log10 |s| on the score map; None: per frame
+    score_levels: tuple[float, float] | None = None  # colour range of log10 |s| on the score map; None: per run
+    score_background: bool = True  # the grey |s| map behind the score arrows
     ui_scale: float = 1.0
     theme: str = "dark"
+    explain: bool = False  # a line under each view's title saying what it shows (lessons turn it on)
+    exact: bool = False  # the exact score s* of the model's known data over the learned one, and the error map
 
     def validate(self) -> None:
         s = "view"
         if not self.panels or any(p not in PANELS for p in self.panels) or len(set(self.panels)) != len(self.panels):
             raise _bad(s, "panels", list(self.panels), "distinct names among " + ", ".join(PANELS))
         _check_choice(s, "layout", self.layout, LAYOUTS)
-        for name in ("trails", "segments", "data"):
+        for name in ("trails", "segments", "data", "score_background", "explain", "exact"):
             _check_bool(s, name, getattr(self, name))
         _check_int(s, "trail_length", self.trail_length, 1, 200)
         _check_int(s, "field_grid", self.field_grid, 0, 128)
@@ -258,14 +263,18 @@ class ViewSettings:
 
 @dataclass(frozen=True)
 class Playback:
-    """The playhead (0 = x_T … K = x_0), whether it plays, at how many steps per second, and whether it loops."""
+    """The playhead (0 = x_T … K = x_0), whether it plays, at how many steps per second, and whether it loops;
+    ``pieces``: how much of the step from here is drawn for followed particles (one step taken apart, key N): 0
+    nothing yet, 1 the drift x_t → μ_θ, 2 the drift and the noise μ_θ → x_{t−1} (the default)."""
 
     step: int = 0
     playing: bool = False
     speed: int = DEFAULT_SPEED
     loop: bool = False
+    pieces: int = ALL_PIECES
 
     def validate(self) -> None:
+        _check_int("playback", "pieces", self.pieces, 0, ALL_PIECES)
         _check_int("playback", "step", self.step, 0, MAX_TRAIN_TIMESTEPS)
         _check_bool("playback", "playing", self.playing)
         _check_choice("playback", "speed", self.speed, SPEEDS)

@@ -87,12 +87,14 @@ def open_source(window: MainWindow, source: str | None, lesson: str | None = Non
     return window.open_path(source or default_model_spec())  # it dispatches on the suffix
 
 
-def run_window(model: str | None = None, lesson: str | None = None) -> int:
+def run_window(model: str | None = None, lesson: str | None = None, presenter: bool = False) -> int:
     app = application()
     store = SettingsStore()
     window = MainWindow(store)
     window.show()
     open_source(window, model, lesson)
+    if presenter:
+        window.presenter.toggle()
     code = app.exec()
     teardown(window)
     if store.save_error:  # the status bar that showed it closed with the window
@@ -128,9 +130,11 @@ def screenshot(
     timeout_s: float = 120.0,
     size: tuple[int, int] = SCREENSHOT_SIZE,
     lesson: str | None = None,
+    presenter: bool = False,
 ) -> int:
     """Open the real window (default settings, nothing persisted), wait for the first finished run, show the step
-    at fraction ``at`` of the way from x_T to x_0, and save a PNG of the whole window. Exit code 0 on success."""
+    at fraction ``at`` of the way from x_T to x_0, and save a PNG of the whole window (``presenter``: as presenter
+    mode shows it on a screen of ``size``). Exit code 0 on success."""
     application()
     window = MainWindow(store=None)
     errors: list[str] = []
@@ -150,6 +154,8 @@ def screenshot(
         ):
             print(f"diffviz: {errors[-1] if errors else f'no finished run within {timeout_s:g} s'}", file=sys.stderr)
             return 1
+        if presenter:
+            window.presenter.present(size[1])
         state.set_step(round(at * state.num_steps))
         wait_until(lambda: window.grid.index == state.shown_index, 5000)
         window.statusBar().clearMessage()  # transient notices would cover the status line in the image

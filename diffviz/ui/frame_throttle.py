@@ -20,6 +20,13 @@ FRAME_INTERVAL_MS = 33
 PROGRESS_INTERVAL_MS = 100
 
 
+def field_square(camera: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """The square around the centre of ``camera`` (x0, x1, y0, y1) that covers it (field cells stay square)."""
+    x0, x1, y0, y1 = camera
+    cx, cy, half = (x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0) / 2
+    return tuple(round(v, 4) for v in (cx - half, cx + half, cy - half, cy + half))  # type: ignore[return-value]
+
+
 class FrameThrottle(QObject):
     frameShown = Signal(object)  # the trajectory of the frame just painted
 
@@ -39,9 +46,11 @@ class FrameThrottle(QObject):
         state.stepChanged.connect(self.request)
         state.viewChanged.connect(self._on_view)
         state.followedChanged.connect(grid.set_followed)
+        state.playbackChanged.connect(lambda playback: grid.set_pieces(playback.pieces))
         grid.set_followed(state.session.followed)
-        grid.particleClicked.connect(self._on_pick)
-        grid.cameraChanged.connect(lambda camera: state.update_view(camera=camera))  # the user zoomed: remember
+        grid.particleClicked.connect(self.pick)
+        grid.cameraChanged.connect(self.camera_moved)
+        self.compare_grid: ViewGrid | None = None  # side by side: drawn at the same step as ``grid``
 
     def _wanted(self) -> tuple[object, int] | None:
         """(trajectory, index) that should be on screen, or None when nothing new is drawable."""
@@ -73,7 +82,7 @@ class FrameThrottle(QObject):
         self._shown = None
         self.request()
 
-    def _on_pick(self, index: int, add: bool) -> None:
+    def pick(self, index: int, add: bool) -> None:
         """A click on a particle follows it (Shift: also it, or no longer it); a click on a followed one alone
         stops following."""
         followed = self.state.session.followed
@@ -82,6 +91,18 @@ class FrameThrottle(QObject):
         else:
             new = () if followed == (index,) else (index,)
         self.state.session.followed = new
+
+    def camera_moved(self, camera: tuple[float, float, float, float] | None) -> None:
+        """The user zoomed or panned: remember the camera, and lay the score field's grid over what is shown, so
+        zooming in gives a finer field and zooming out a field over the whole view."""
+        if camera is None:
+            return
+        self.state.update_view(camera=camera, field_extent=field_square(camera))
+
+    def redraw(self) -> None:
+        """Draw the shown frame again (its data changed in place, e.g. a moved score field)."""
+        self._shown = None
+        self.request()
 
     def _on_view(self, settings: object) -> None:
         self.grid.set_view_settings(settings)  # type: ignore[arg-type]
@@ -95,4 +116,9 @@ class FrameThrottle(QObject):
         self.prepare(traj, index)
         self.grid.set_frame(traj, index)  # type: ignore[arg-type]
         self.grid.viewport().repaint()  # paint now: the request is already throttled to ~30 per second
+        other = self.state.compare_trajectory
+        if self.compare_grid is not None and other is not None:  # side by side: the same step of the other run
+            self.prepare(other, index)
+            self.compare_grid.set_frame(other, min(index, other.num_steps))
+            self.compare_grid.viewport().repaint()
         self.frameShown.emit(traj)

@@ -23,12 +23,25 @@ from PySide6.QtWidgets import (
 )
 
 from diffviz.core import Denoiser, Trajectory
-from diffviz.session import SCENE_SUFFIX, Scene, SceneError, ScheduleSettings, open_scene, scene_model, write_scene
+from diffviz.session import (
+    SCENE_SUFFIX,
+    Scene,
+    SceneError,
+    ScheduleSettings,
+    ViewSettings,
+    open_scene,
+    scene_model,
+    write_scene,
+)
 from diffviz.session.run_files import run_model_name, run_schedule, run_settings
+from diffviz.views import typeset
+from diffviz.views.colors import theme
 from diffviz.views.grid import ViewGrid
 from diffviz.views.model_info import ModelInfo, describe, open_model
 
 from .busy import Busy, Cancelled
+from .equations_panel import EquationsPanel
+from .exact_panel import ExactPanel
 from .export_dialog import ExportDialog
 from .frame_throttle import FrameThrottle
 from .lessons import LessonPlayer
@@ -38,11 +51,13 @@ from .sampler_panel import SamplerPanel
 from .sampling_controller import SamplingController
 from .schedule_panel import SchedulePanel
 from .settings_store import SettingsStore
+from .side_by_side import SideBySide
 from .state import AppState
 from .timeline import Timeline
 
 RUN_SUFFIX = ".npz"
 DOCK_WIDTH = 380
+CAPTION_PT = 12
 
 
 class MainWindow(QMainWindow):
@@ -58,6 +73,7 @@ class MainWindow(QMainWindow):
         self.frames = FrameThrottle(self.state, self.grid, self)
         self.frames.frameShown.connect(self.controller.frame_shown)
         self.frames.prepare = self.controller.ensure_field
+        self.controller.fieldMoved.connect(self.frames.redraw)
         self.timeline = Timeline(self.state)
         self.schedule_panel = SchedulePanel(self.state)
         self.sampler_panel = SamplerPanel(self.state)
@@ -70,11 +86,13 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        self.caption = QLabel(wordWrap=True, textFormat=Qt.TextFormat.PlainText)
+        self.caption = QLabel(wordWrap=True, textFormat=Qt.TextFormat.RichText)  # math typeset by typeset.rich
         self.caption.setContentsMargins(8, 4, 8, 4)
         self.caption.hide()
         layout.addWidget(self.caption)
-        layout.addWidget(self.grid, 1)
+        self.side_by_side = SideBySide(self.state, self.grid, self.frames, self)
+        self.side_by_side.compare_grid.panelDoubleClicked.connect(self.fill_with)
+        layout.addWidget(self.side_by_side.widget, 1)
         layout.addWidget(self.timeline)
         self.setCentralWidget(central)
         docks = []
@@ -88,11 +106,28 @@ class MainWindow(QMainWindow):
             )
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.resizeDocks(docks, [DOCK_WIDTH] * len(docks), Qt.Orientation.Horizontal)
+        self.equations_panel = EquationsPanel(self.state)  # typesets only once shown (matplotlib is loaded then)
+        self.equations_dock = QDockWidget("Equations", self)
+        self.equations_dock.setObjectName("equations_dock")
+        self.equations_dock.setWidget(self.equations_panel)
+        self.equations_dock.setFeatures(docks[0].features() | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.tabifyDockWidget(docks[0], self.equations_dock)  # a tab beside Schedule: the full height when shown
+        self.equations_dock.hide()  # View → Equations shows it; the default layout stays as it was
+        self.equations_dock.toggleViewAction().triggered.connect(self.equations_dock.raise_)  # its tab in front
+        self.exact_panel = ExactPanel(self.state)  # View → Exact vs learned: shown together with view.exact
+        self.exact_dock = QDockWidget("Exact vs learned", self)
+        self.exact_dock.setObjectName("exact_dock")
+        self.exact_dock.setWidget(self.exact_panel)
+        self.exact_dock.setFeatures(docks[0].features())  # no close box: View → Exact vs learned (X) is its switch
+        self.tabifyDockWidget(docks[0], self.exact_dock)
+        self.exact_dock.hide()
+        self._exact = False  # the view.exact the dock last followed
+        self.state.viewChanged.connect(self._follow_exact)
 
         self.status_labels = {key: QLabel() for key in ("provider", "model", "timing", "particles")}
         for label in self.status_labels.values():
             self.statusBar().addPermanentWidget(label)
-        self.presenter = Presenter(self, [self.timeline])
+        self.presenter = Presenter(self, [self.timeline], self.state)
         self.lessons = LessonPlayer(self)
         self.menus = build_menus(self)
         self.setAcceptDrops(True)
@@ -106,6 +141,10 @@ class MainWindow(QMainWindow):
         self.state.timingChanged.connect(self._on_timing)
         self.state.runStarted.connect(self._on_run)
         self.state.captionChanged.connect(self._on_caption)
+        self.state.viewChanged.connect(self._on_theme)
+        self._on_theme(self.state.view_settings)
+        self.grid.panelDoubleClicked.connect(self.fill_with)
+        self._before_single: tuple[tuple[str, ...], str] | None = None  # the panels a double click replaced
         self._restore()
 
     # ---- models and runs --------------------------------------------------------------------------------------
@@ -308,8 +347,39 @@ class MainWindow(QMainWindow):
     def _on_timing(self, ms: float) -> None:
         self.status_labels["timing"].setText(f"{ms:.2f} ms/step")
 
+    def fill_with(self, key: str) -> None:
+        """Double click: the view ``key`` alone fills the window; on a view shown alone, back to the panels before."""
+        view = self.state.view_settings
+        if view.layout == "single" and self._before_single is not None:
+            panels, layout = self._before_single
+            self._before_single = None
+            self.state.update_view(panels=panels, layout=layout)
+            return
+        if view.layout == "single":
+            return
+        self._before_single = (view.panels, view.layout)
+        self.state.update_view(panels=(key, *(p for p in view.panels if p != key)), layout="single")
+
+    def _on_theme(self, view: ViewSettings) -> None:
+        """The schedule plots and the lesson caption follow the views' theme and text size."""
+        look = theme(view.theme)
+        self.schedule_panel.plots.set_theme(look)
+        font = self.caption.font()
+        font.setPointSizeF(CAPTION_PT * view.ui_scale)
+        self.caption.setFont(font)
+        self.caption.setStyleSheet(f"background: {look.background}; color: {look.text};")
+
+    def _follow_exact(self, view: ViewSettings) -> None:
+        """``view.exact`` turned on or off (View → Exact vs learned, a scene, the stored settings) shows or hides the
+        Exact vs learned dock (other view changes leave it alone: presenter mode keeps it hidden)."""
+        if view.exact != self._exact:
+            self._exact = view.exact
+            self.exact_dock.setVisible(view.exact)
+            if view.exact:
+                self.exact_dock.raise_()
+
     def _on_caption(self, text: str) -> None:
-        self.caption.setText(text)
+        self.caption.setText(typeset.rich(text))
         self.caption.setVisible(bool(text))
 
     def _on_run(self, trajectory: Trajectory) -> None:

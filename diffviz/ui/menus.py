@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,10 +12,13 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 from superqt.utils import signals_blocked
 
+from diffviz.core import SAMPLERS
 from diffviz.session import ViewSettings
 from diffviz.session.lesson import bundled_lessons, read_lesson
 from diffviz.session.scene import SceneError
 from diffviz.views.model_info import analytic_model_names, bundled_model_names
+
+from . import draw_panel
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -49,6 +53,12 @@ class Menus:
         models.addSeparator()
         for name in analytic_model_names():
             self._add(models, name, lambda _=False, n=name: window.open_model(n))
+        models.addSeparator()
+        self.draw_panel = draw_panel.install(window)  # paint a 2D data set: its ideal denoiser is the model
+        self.draw = self.draw_panel.action("&Draw data…", "Ctrl+D")
+        models.addAction(self.draw)
+        window.addAction(self.draw)
+        self._add(models, "Undo drawn stroke", self.draw_panel.undo, QKeySequence.StandardKey.Undo)
 
         state, timeline = window.state, window.timeline
         view = bar.addMenu("&View")
@@ -56,23 +66,62 @@ class Menus:
             view, "&Trails", "T", state.view_settings.trails, lambda on: state.update_view(trails=on)
         )
         self.segments = self._toggle(
-            view, "x_t → x̂_0 &segments", "S", state.view_settings.segments, lambda on: state.update_view(segments=on)
+            view,
+            "x_t → x̂_0 &segments (to Tweedie's estimate)",
+            "S",
+            state.view_settings.segments,
+            lambda on: state.update_view(segments=on),
         )
         self.data = self._toggle(
             view, "Training &data", "D", state.view_settings.data, lambda on: state.update_view(data=on)
         )
+        self.score_map = self._toggle(
+            view,
+            "Score &magnitude map",
+            "M",
+            state.view_settings.score_background,
+            lambda on: state.update_view(score_background=on),
+        )
         self._add(view, "&Reset zoom", self.reset_zoom, "0")
         view.addSeparator()
+        self.light = self._toggle(
+            view,
+            "Light theme (&projector)",
+            "L",
+            state.view_settings.theme == "light",
+            lambda on: state.update_view(theme="light" if on else "dark"),
+        )
         self._add(view, "&Larger text", lambda: self.scale_text(SCALE_STEP), QKeySequence.StandardKey.ZoomIn)
         self._add(view, "S&maller text", lambda: self.scale_text(1 / SCALE_STEP), QKeySequence.StandardKey.ZoomOut)
+        self.equations = window.equations_dock.toggleViewAction()  # checked while the dock is shown
+        self.equations.setText("&Equations")
+        self.equations.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        self.equations.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        view.addAction(self.equations)
+        window.addAction(self.equations)
+        self.exact = self._toggle(  # view.exact: the s* overlay, and the dock that follows it (main_window)
+            view,
+            "E&xact vs learned score (known data)",
+            "X",
+            state.view_settings.exact,
+            lambda on: state.update_view(exact=on),
+        )
+        beside = view.addMenu("Side &by side with…")
+        self._add(beside, "&Off (one run)", lambda: self.compare(None), "Ctrl+0")
+        for i, (name, spec) in enumerate(SAMPLERS.items(), start=1):
+            self._add(beside, spec.label, lambda _=False, n=name: self.compare(n), f"Ctrl+{i}")
         self.presenter = self._add(view, "&Presenter mode (full screen, no controls)", window.presenter.toggle, "F11")
         self._add(view, "Show/hide &controls", window.presenter.toggle_controls, "H")
         state.viewChanged.connect(self._mirror_view)
 
         play = bar.addMenu("&Playback")
         self._add(play, "Play / pause", timeline.toggle_play, Qt.Key.Key_Space)
-        self._add(play, "Step back", lambda: timeline.step_by(-1), Qt.Key.Key_Left)
-        self._add(play, "Step forward", lambda: timeline.step_by(1), Qt.Key.Key_Right)
+        # ←/→: in a paused lesson, the previous/next cue (some clickers send arrows); ,/. always step frames
+        self._add(play, "Step back (in a lesson: previous cue)", lambda: self.arrow(-1), Qt.Key.Key_Left)
+        self._add(play, "Step forward (in a lesson: next cue)", lambda: self.arrow(1), Qt.Key.Key_Right)
+        self._add(play, "Step back one frame", lambda: timeline.step_by(-1), Qt.Key.Key_Comma)
+        self._add(play, "Step forward one frame", lambda: timeline.step_by(1), Qt.Key.Key_Period)
+        self._add(play, "One step taken apart: drift, then noise, then the next step", state.next_piece, "N")
         self._add(play, "To x_T", lambda: self.jump(0), Qt.Key.Key_Home)
         self._add(play, "To x_0", lambda: self.jump(None), Qt.Key.Key_End)
 
@@ -92,11 +141,28 @@ class Menus:
         self._add(help_menu, "Model &card", lambda: show_text(window, "Model card", model_card_text(window)))
         self._add(help_menu, "&About diffviz", lambda: show_text(window, "About diffviz", about_text(window)))
 
+    def compare(self, name: str | None) -> None:
+        """Side by side with sampler ``name`` (its options as the sampler panel last had them), or back to one run.
+        Starting it shows the particles alone on each side, so the two halves stay large."""
+        session = self.window.state.session
+        if name is None:
+            session.compare = None
+            return
+        with session.batch():
+            if session.compare is None and len(session.view.panels) > 2:
+                session.update_view(panels=("x_t", *(p for p in session.view.panels if p != "x_t")), layout="single")
+            session.compare = replace(session.sampler, name=name)
+
     def scale_text(self, factor: float) -> None:
         """Titles, tick labels and the axes' room grow or shrink together (the session's ``view.ui_scale``)."""
         state = self.window.state
         scale = min(max(state.view_settings.ui_scale * factor, MIN_SCALE), MAX_SCALE)
         state.update_view(ui_scale=round(scale, 3))
+
+    def arrow(self, delta: int) -> None:
+        """← / →: the lesson's previous/next cue when it takes the key (open, timeline paused), else a frame."""
+        if not self.window.lessons.arrow(delta):
+            self.window.timeline.step_by(delta)
 
     def jump(self, step: int | None) -> None:
         """Pause and move the playhead to ``step`` (None: the end, x_0)."""
@@ -131,6 +197,9 @@ class Menus:
             (self.trails, settings.trails),
             (self.segments, settings.segments),
             (self.data, settings.data),
+            (self.score_map, settings.score_background),
+            (self.exact, settings.exact),
+            (self.light, settings.theme == "light"),
         ):
             with signals_blocked(action):
                 action.setChecked(value)

@@ -17,14 +17,14 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from superqt.utils import GeneratorWorker, WorkerBase
 
 from diffviz.core import SamplingRun
-from diffviz.session import build_run
+from diffviz.session import build_pair, build_run
 from diffviz.views.model_info import ModelInfo
 
 from .state import AppState
 
 REPORT_EVERY_S = 0.010  # at most ~100 progress events per second reach the GUI thread
 FIRST_FRAME_WAIT_S = 0.1
-RUN_FIELDS = frozenset({"model", "card", "schedule", "sampler"})  # session fields a run is made from
+RUN_FIELDS = frozenset({"model", "card", "schedule", "sampler", "compare"})  # session fields a run is made from
 
 
 Event = tuple[int, str, Any] | None
@@ -43,15 +43,28 @@ class _Worker(GeneratorWorker):
         WorkerBase._worker_set.discard(worker)  # the running workers, kept alive by superqt until they finish
 
 
-def _iterate(run: SamplingRun, run_id: int, first_frame: threading.Event) -> Generator[Event, None, None]:
-    """Advance the run one step per ``next``; yields a progress event now and then, None in between.
+def _in_step(run: SamplingRun, compare: SamplingRun | None) -> Iterator[int]:
+    """The run's steps; side by side, each step of ``compare`` is taken just before the run's, so a step the run has
+    finished (what the views may show) is always finished on both sides."""
+    if compare is None:
+        yield from run
+        return
+    for _ in compare:
+        yield next(run)
+
+
+def _iterate(
+    run: SamplingRun, run_id: int, first_frame: threading.Event, compare: SamplingRun | None = None
+) -> Generator[Event, None, None]:
+    """Advance the run (and the side-by-side run) one step per ``next``; yields a progress event now and then, None
+    in between.
 
     After the first step it waits (at most FIRST_FRAME_WAIT_S) until the GUI has drawn it: the GUI thread then
     draws without competing with this thread for the GIL, which is what keeps slider-to-first-frame short.
     """
     start = last = time.perf_counter()
     try:
-        for k in run:
+        for k in _in_step(run, compare):
             now = time.perf_counter()
             if k == 0 or now - last >= REPORT_EVERY_S:
                 last = now
@@ -71,6 +84,7 @@ class SamplingController(QObject):
     """Keeps one run going for the state's current settings; see the module docstring."""
 
     runFailed = Signal(object)  # the exception of the current run
+    fieldMoved = Signal()  # the current run's score-field grid moved (a zoom): the shown frame needs redrawing
 
     def __init__(self, state: AppState, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -79,6 +93,7 @@ class SamplingController(QObject):
         self._run_id = 0
         self._run_trajectory: object = None
         self._run: SamplingRun | None = None  # the current run (its lazy field is filled as steps are shown)
+        self._compare: SamplingRun | None = None  # side by side: the second sampler's run
         self._first_frame = threading.Event()
         self._trusted: ModelInfo | None = None  # last model that finished a run
         self.enabled = True
@@ -90,10 +105,19 @@ class SamplingController(QObject):
         return view.field_grid, view.field_extent
 
     def _on_settings(self, names: frozenset[str]) -> None:
-        """A new run when what makes one changed (the view only for the score field's grid or extent)."""
+        """A new run when what makes one changed (the view only for the score field's grid); a moved field extent
+        (the window's zoom) moves the current lazy run's grid instead: the particles stay, the field is redrawn."""
         field, self._field = self._field, self._field_settings()
-        if names & RUN_FIELDS or ("view" in names and field != self._field):
+        if names & RUN_FIELDS:
             self.restart()
+        elif "view" in names and field != self._field:
+            moved = field[0] == self._field[0] and self._run is not None
+            if moved and self._run.move_field(self._field[1]):  # type: ignore[union-attr, arg-type]
+                if self._compare is not None:
+                    self._compare.move_field(self._field[1])  # type: ignore[arg-type]
+                self.fieldMoved.emit()
+            else:
+                self.restart()
 
     @property
     def running(self) -> bool:
@@ -117,16 +141,22 @@ class SamplingController(QObject):
         if info is None or not self.enabled:
             return
         session = self.state.session
+        compare: SamplingRun | None = None
         try:
-            run, schedule = build_run(info.model, session.schedule, session.sampler, session.view, field_lazy=True)
+            if session.compare is not None and info.modality == "points":
+                run, compare, schedule = build_pair(
+                    info.model, session.schedule, session.sampler, session.compare, session.view, field_lazy=True
+                )
+            else:
+                run, schedule = build_run(info.model, session.schedule, session.sampler, session.view, field_lazy=True)
         except (ValueError, MemoryError) as exc:
             self.state.report_error("Cannot sample with these settings", str(exc))
             return
         self._run_id += 1
         self._run_trajectory, self._first_frame = run.trajectory, threading.Event()
-        self._run = run
-        self.state.start_run(run.trajectory, schedule, step)
-        worker = _Worker(_iterate, run, self._run_id, self._first_frame)
+        self._run, self._compare = run, compare
+        self.state.start_run(run.trajectory, schedule, step, compare=compare.trajectory if compare else None)
+        worker = _Worker(_iterate, run, self._run_id, self._first_frame, compare)
         worker.yielded.connect(self._on_event)
         self._worker = worker
         worker.start()
@@ -135,10 +165,16 @@ class SamplingController(QObject):
         """Evaluate the score field of the step about to be drawn (the window's runs are lazy: only the steps
         shown cost a field evaluation). A model failing on the grid leaves that field empty, said once."""
         run = self._run
+        if self._compare is not None and trajectory is self._compare.trajectory:
+            run = self._compare
         if run is None or trajectory is not run.trajectory:
             return
+        K = run.trajectory.num_steps
         try:
-            run.ensure_field(min(index, run.trajectory.num_steps - 1))
+            run.ensure_field(min(index, K - 1))
+            # the score view's colour levels span the run's ends: x_T's field and, once sampled, the last step's
+            run.ensure_field(0)
+            run.ensure_field(K - 1)
         except (ValueError, RuntimeError) as exc:
             self._run = None  # no second attempt (and no second message) for this run
             self.state.report_error("The score field cannot be drawn", str(exc))

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 
 from diffviz.core import Schedule, Trajectory
 from diffviz.session import DEFAULT_IMAGES, DEFAULT_POINTS, ModelRef, ScheduleSettings, Session
-from diffviz.session.settings import Playback, SamplerSettings, ViewSettings
+from diffviz.session.settings import ALL_PIECES, Playback, SamplerSettings, ViewSettings
 from diffviz.views.model_info import ModelInfo
 
 
@@ -40,6 +40,7 @@ class AppState(QObject):
     followedChanged = Signal(object)  # tuple[int, ...]
     settingsChanged = Signal(object)  # frozenset of the session fields changed by one edit or one batch
     runStarted = Signal(object)  # Trajectory (being filled)
+    compareChanged = Signal(object)  # the side-by-side run's Trajectory (being filled), or None: one run
     runProgress = Signal(int)  # frontier
     runFinished = Signal(object)  # Trajectory
     stepChanged = Signal(int)  # playhead, 0..K
@@ -51,6 +52,7 @@ class AppState(QObject):
         self.session = session if session is not None else Session()
         self.model: ModelInfo | None = None
         self.trajectory: Trajectory | None = None
+        self.compare_trajectory: Trajectory | None = None  # side by side: the second sampler's run, same x_T, noise
         self.schedule: Schedule | None = None  # the schedule of the displayed run
         self.ms_per_step = float("nan")
         self._particles = {"points": DEFAULT_POINTS, "image": DEFAULT_IMAGES}
@@ -131,12 +133,17 @@ class AppState(QObject):
         """The step the views show: the playhead, held back to what has been computed."""
         return min(self.step, self.frontier)
 
-    def start_run(self, trajectory: Trajectory, schedule: Schedule, step: int | None = None) -> None:
+    def start_run(
+        self, trajectory: Trajectory, schedule: Schedule, step: int | None = None, compare: Trajectory | None = None
+    ) -> None:
         """A new run (possibly still empty), shown at ``step``; by default a playhead at the end stays at the end
-        and elsewhere keeps its place."""
+        and elsewhere keeps its place. ``compare``: the side-by-side run, sampled in step with it."""
         old_K = self.num_steps
         at_end = self.trajectory is None or self.step >= old_K
         self.trajectory, self.schedule = trajectory, schedule
+        if compare is not None or self.compare_trajectory is not None:
+            self.compare_trajectory = compare
+            self.compareChanged.emit(compare)
         K = trajectory.num_steps
         self.runStarted.emit(trajectory)
         if step is None:
@@ -157,9 +164,21 @@ class AppState(QObject):
         self.runFinished.emit(self.trajectory)
 
     def set_step(self, step: int) -> None:
+        """Move the playhead (the step from there is drawn whole)."""
         step = max(0, min(int(step), self.num_steps))
         if step != self.step:
-            self.session.update_playback(step=step)
+            self.session.update_playback(step=step, pieces=ALL_PIECES)
+
+    def next_piece(self) -> None:
+        """One step taken apart, a piece per call (key N): the drift x_t → μ_θ, then the noise σ_t z, then on to
+        x_{t−1} with nothing drawn yet. Follows particle 0 when none is followed (the pieces are drawn for those)."""
+        if not self.session.followed:
+            self.session.followed = (0,)
+        pieces = self.playback.pieces
+        if pieces < ALL_PIECES:
+            self.session.update_playback(pieces=pieces + 1, playing=False)
+        elif self.step < min(self.frontier, self.num_steps):
+            self.session.update_playback(step=self.step + 1, pieces=0, playing=False)
 
     def report_error(self, title: str, message: str) -> None:
         self.errorRaised.emit(title, message)

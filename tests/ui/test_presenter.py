@@ -18,8 +18,8 @@ def _press(window: MainWindow, key: Qt.Key) -> None:
 def test_f11_enters_presenter_mode_and_h_brings_the_controls_back(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
-    docks = window.findChildren(QDockWidget)
-    assert docks and all(d.isVisible() for d in docks) and window.timeline.isVisible()
+    docks = [d for d in window.findChildren(QDockWidget) if d.isVisible()]  # a closed dock stays closed
+    assert len(docks) >= 2 and window.timeline.isVisible()
     _press(window, Qt.Key.Key_F11)
     qtbot.waitUntil(window.isFullScreen)
     assert not any(d.isVisible() for d in docks) and not window.timeline.isVisible()
