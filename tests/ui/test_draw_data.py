@@ -18,10 +18,11 @@ from PySide6.QtWidgets import QApplication
 from diffviz.core import GaussianMixture, make_dataset
 from diffviz.session import SceneError, read_scene
 from diffviz.session.session import DRAWN_SPEC, MAX_DRAWN
-from diffviz.ui import draw_panel
-from diffviz.ui.draw_panel import DRAWN_NET, START_POINTS, TRAIN_INSTALL_HINT, DrawPanel
+from diffviz.ui import draw_panel, train_worker
+from diffviz.ui.draw_panel import START_POINTS, DrawPanel
 from diffviz.ui.main_window import MainWindow
 from diffviz.ui.settings_store import SettingsStore
+from diffviz.ui.train_worker import DRAWN_NET, TRAIN_INSTALL_HINT
 from tests.helpers.ui_helpers import make_window, wait_finished
 
 LEFT = Qt.MouseButton.LeftButton
@@ -292,4 +293,4 @@ def test_training_can_be_cancelled(qtbot, small: MainWindow, tmp_path: Path) -> 
 
 
 def test_the_module_imports_no_torch() -> None:
-    assert "torch" not in draw_panel.__dict__
+    assert "torch" not in draw_panel.__dict__ and "torch" not in train_worker.__dict__
