@@ -16,6 +16,7 @@ from .colors import DARK, Theme, field_ramp_lut, magnitude_colormap
 from .exact import ExactOverlay
 from .follow import ARROW_CELLS, DIMMED, FollowLayer, StepLayer
 from .frame import Frame
+from .hue_key import HueKey
 from .lines import ARROW_BINS, ARROW_FILL, ArrowsLayer, SegmentsLayer, TrailsLayer
 from .model_info import ModelInfo
 from .particles import ParticleLayer, ParticleStyle
@@ -65,6 +66,8 @@ class XtView(FollowingView):
         self.particles = ParticleLayer(self.plot)
         self.follow = FollowLayer(self.plot, path=True)
         self.step_parts = StepLayer(self.plot)
+        self.hue_key = HueKey()  # what the particles' colours mean
+        self.hue_key.setParentItem(self.vb)
         self.settings = ViewSettings()
         self.pieces = 2  # of the step from here, drawn for followed particles (the session's playback.pieces)
 
@@ -77,10 +80,12 @@ class XtView(FollowingView):
     def set_theme(self, theme: Theme) -> None:
         super().set_theme(theme)
         self.step_parts.set_theme(theme)
+        self.hue_key.set_look(theme, self.scale)
 
     def set_scale(self, scale: float) -> None:
         super().set_scale(scale)
         self.trails.set_scale(scale)
+        self.hue_key.set_look(self.theme, scale)
 
     def set_style(self, style: ParticleStyle) -> None:
         self.trails.set_style(style)
@@ -238,7 +243,7 @@ class ScoreView(FollowingView):
         self.map.setRect(QRectF(x0, y0, grid * cell, grid * cell_y))
         self._draw_arrows()
         if not exact:
-            self.legend.setLabels(decade_labels(self.levels, "|s|"))
+            self.legend.setLabels(decade_labels(self.levels, "|s| (1/x)"))
         lo, hi = float(log_mag.min()), float(log_mag.max())
         self.set_title(f"{self.title} &nbsp; |s| {number(10**lo)} … {number(10**hi)}{self.exact.caption()}")
 

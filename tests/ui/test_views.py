@@ -7,7 +7,7 @@ import pytest
 
 from diffviz.core import GaussianMixture, SamplingRun, Schedule
 from diffviz.session import ViewSettings
-from diffviz.views.colors import hue_of, palette
+from diffviz.views.colors import DARK, LIGHT, hue_of, palette
 from diffviz.views.frame import Frame
 from diffviz.views.grid import ViewGrid
 from diffviz.views.lines import ARROW_FILL, HEAD, arrow_geometry
@@ -149,3 +149,16 @@ def test_frames_of_different_steps_differ_in_every_view(qtbot, grid: ViewGrid) -
     grid.set_frame(traj, 15)
     b = [shown(v) for v in grid.views]
     assert all(differs(x, y) for x, y in zip(a, b, strict=True))
+
+
+def test_the_hue_key_wheel_gives_each_direction_its_particles_colour() -> None:
+    """Each wedge of the x_t view's colour key is the colour hue_of gives a start x_T pointing that way."""
+    from diffviz.views.hue_key import HueKey
+
+    key = HueKey()
+    for theme_name in ("dark", "light"):
+        key.theme = DARK if theme_name == "dark" else LIGHT
+        for start, span, rgb in key.wedges():
+            middle = np.deg2rad(start + span / 2)
+            x_T = np.array([[np.cos(middle), np.sin(middle)]]) * 2.0
+            assert tuple(palette(theme_name)[hue_of(x_T)[0], :3]) == rgb
