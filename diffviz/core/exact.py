@@ -29,7 +29,6 @@ MAX_PARTICLES = 512  # particles a step's error is measured on (particles are i.
 DISTANCE_BUDGET = 32 * 1024**2  # bytes of the (rows × data) distance block nearest_distances holds at once
 MIN_DISTANCE = 1e-9  # the left edge of the log-x histogram (a sample exactly on a data point counts here)
 
-UNDERFLOW = -700.0  # log-weights are clamped here: e^−700 ≈ 1e−304 is a weight of 0 for any sum of ≤ 1e300 terms
 
 DataOrMixture = np.ndarray | GaussianMixture
 
@@ -61,40 +60,7 @@ def exact_field(data_or_mixture: DataOrMixture, points: np.ndarray, alpha_bar: f
     """
     pts = np.asarray(points, dtype=np.float64)
     pts = pts.reshape(len(pts), -1)
-    mixture = exact_mixture(data_or_mixture)
-    if mixture.covs is not None:
-        return mixture.score(pts, float(alpha_bar))
-    return _delta_score(mixture, pts, float(alpha_bar))
-
-
-def _delta_score(mixture: GaussianMixture, x: np.ndarray, alpha_bar: float) -> np.ndarray:
-    """:meth:`GaussianMixture.score` of a mixture of deltas (the same formula), as −(x − √ᾱ Σ_i w_i x_i)/(1 − ᾱ).
-
-    log w_i = log π_i − ‖x − √ᾱ x_i‖²/(2(1 − ᾱ)) + const(x) = [x, 1] · [√ᾱ x_i/(1 − ᾱ), log π_i − ᾱ‖x_i‖²/(2(1 − ᾱ))]
-    (the ‖x‖² term is the same for every i and cancels in the normalisation): one matrix product per block of
-    rows, and the (rows × n) responsibilities are the largest array, where the general path holds rows × n × D
-    differences (10× faster on a 32² grid over 2,000 points)."""
-    if not 0.0 <= alpha_bar < 1.0:
-        raise ValueError(f"alpha_bar = {alpha_bar!r} is outside [0, 1): data have no score at alpha_bar = 1")
-    a, c = np.sqrt(alpha_bar), 1.0 - alpha_bar
-    means = mixture.means
-    coef = np.empty((means.shape[1] + 1, len(means)))
-    coef[:-1] = (a / c) * means.T
-    coef[-1] = np.log(mixture.weights) - (0.5 * alpha_bar / c) * np.einsum("ij,ij->i", means, means)
-    rows = max(1, DISTANCE_BUDGET // 8 // len(means))
-    out = np.empty_like(x)
-    xa = np.empty((min(rows, len(x)), x.shape[1] + 1))
-    xa[:, -1] = 1.0
-    for s in range(0, len(x), rows):
-        xs = x[s : s + rows]
-        xa[: len(xs), :-1] = xs
-        logits = xa[: len(xs)] @ coef
-        logits -= logits.max(axis=1, keepdims=True)
-        np.maximum(logits, UNDERFLOW, out=logits)  # exp below ≈ −708 is subnormal or 0, and 10× slower to compute
-        np.exp(logits, out=logits)
-        mean = (logits @ means) / logits.sum(axis=1, keepdims=True)  # Σ_i w_i x_i
-        out[s : s + rows] = -(xs - a * mean) / c
-    return out
+    return exact_mixture(data_or_mixture).score(pts, float(alpha_bar))  # deltas: GaussianMixture's fast path
 
 
 @dataclass(frozen=True)
