@@ -152,10 +152,10 @@ class GaussianMixture:
         """E[x_0 | x_t = x] = Σ_k w_k(x) · (μ_k + √ᾱ Σ_k C_k⁻¹ (x − √ᾱ μ_k)); for deltas Σ_k w_k μ_k."""
         if self.covs is None:
             return self._delta_chunked(x, alpha_bar, lambda xs, mean: mean)
-        a = np.sqrt(alpha_bar)
+        a, covs = np.sqrt(alpha_bar), self.covs
 
         def mean(w: np.ndarray, sol: np.ndarray) -> np.ndarray:
-            cond = self.means[None] + a * np.einsum("kde,nke->nkd", self.covs, sol)
+            cond = self.means[None] + a * np.einsum("kde,nke->nkd", covs, sol)
             return np.einsum("nk,nkd->nd", w, cond)
 
         return self._chunked(x, alpha_bar, mean)
