@@ -21,6 +21,8 @@ OPSET = 18
 CONTRACT_VERSION = "1"
 ATOL = 1e-4
 OUTPUT_NAME = "out"
+TIME_AXIS = "t_batch"  # t's own axis name: t may be [N] or [1]
+TIME_SHAPE_KEY = "diffviz.time_shape"
 
 
 class ExportError(RuntimeError):
@@ -109,11 +111,47 @@ def to_onnx(module: torch.nn.Module, example_x: torch.Tensor, metadata: Mapping[
     for key, value in metadata.items():
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, str(value)
+    broadcast_time(proto)
     try:
         onnx.checker.check_model(proto, full_check=True)
     except onnx.checker.ValidationError as e:
         raise ExportError(f"the exported graph fails onnx.checker: {e}") from None
     return proto
+
+
+def broadcast_time(proto: Any) -> Any:
+    """Let the model take t as [1] for the whole batch (``diffviz.time_shape = broadcast``, docs/model-format.md):
+    t's axis gets a name of its own instead of x's batch name (ONNX Runtime plans buffers by those names), and the
+    exporter's inferred intermediate shapes, which tie the time branch to N, are dropped (ONNX Runtime infers them
+    again). The networks embed t and add the embedding to every row, so with t of shape [1] the embedding and its
+    projections run once per call instead of once per row. :func:`time_broadcasts` checks the result."""
+    t_input = next(i for i in proto.graph.input if i.name == "t")
+    t_input.type.tensor_type.shape.dim[0].dim_param = TIME_AXIS
+    del proto.graph.value_info[:]
+    entries = {e.key: e for e in proto.metadata_props}
+    entry = entries.get(TIME_SHAPE_KEY) or proto.metadata_props.add()
+    entry.key, entry.value = TIME_SHAPE_KEY, "broadcast"
+    return proto
+
+
+def time_broadcasts(
+    model_bytes: bytes, sample_shape: tuple[int, ...], num_train_timesteps: int, *, seed: int = 0
+) -> bool:
+    """Whether t of shape [1] gives exactly (bit for bit) the output of t repeated per row, at a few batch sizes."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    session = ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(seed)
+    for n in (1, 5, 64):
+        x = rng.standard_normal((n, *sample_shape)).astype(np.float32)
+        t = np.int64(rng.integers(0, num_train_timesteps))
+        (per_row,) = session.run(None, {"x": x, "t": np.full(n, t)})
+        (once,) = session.run(None, {"x": x, "t": np.full(1, t)})
+        if not np.array_equal(per_row, once):
+            return False
+    return True
 
 
 def compare_with_torch(
@@ -161,6 +199,8 @@ def checked_onnx_bytes(
     diff = compare_with_torch(module, data, tuple(example_x.shape[1:]), T, batches=batches)
     if not diff <= atol:
         raise ExportError(f"ONNX Runtime and torch disagree by {diff:.3g} (> {atol:g}) on random inputs")
+    if not time_broadcasts(data, tuple(example_x.shape[1:]), T):
+        raise ExportError("t of shape [1] changes the output: the network does not embed t once per batch")
     return data, diff
 
 
@@ -177,3 +217,26 @@ def export_onnx(
     data, diff = checked_onnx_bytes(module, example_x, metadata, atol=atol, batches=batches)
     atomic_write(path, data)
     return diff
+
+
+def convert(path: str | os.PathLike[str]) -> bool:
+    """Rewrite an exported model file in place with :func:`broadcast_time` when the result is checked equal (bit for
+    bit, :func:`time_broadcasts`); False (file untouched) when it is not."""
+    import onnx
+
+    proto = onnx.load(str(path))
+    x_input = next(i for i in proto.graph.input if i.name == "x")
+    shape = tuple(int(d.dim_value) for d in x_input.type.tensor_type.shape.dim[1:])
+    meta = {e.key: e.value for e in proto.metadata_props}
+    data = broadcast_time(proto).SerializeToString()
+    if not time_broadcasts(data, shape, int(meta.get("diffviz.num_train_timesteps", 1000))):
+        return False
+    atomic_write(path, data)
+    return True
+
+
+if __name__ == "__main__":  # python -m diffviz.zoo.export FILE.onnx …: give exported models t of shape [1]
+    import sys
+
+    for name in sys.argv[1:]:
+        print(f"{name}: {'converted' if convert(name) else 'left as it was (t of shape [1] changes its output)'}")

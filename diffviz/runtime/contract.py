@@ -46,6 +46,7 @@ class Signature:
     t_dtype: str
     batch_size: int | None
     output_name: str
+    t_own_axis: bool = False  # t's axis is not x's batch axis (its own name, or 1): t may be given as [1]
 
 
 def check_signature(session: Any, label: str) -> Signature:
@@ -108,4 +109,5 @@ def check_signature(session: Any, label: str) -> Signature:
                 f"{label}: output {out.name!r} is declared {_shape_text(out_shape)} but input "
                 f"'x' is {_shape_text(x_shape)}; the output must be shaped like x"
             )
-    return Signature(tuple(int(d) for d in x_shape[1:]), t_type, batch_size, out.name)
+    t_own_axis = t_shape[0] == 1 or (isinstance(t_shape[0], str) and t_shape[0] != x_shape[0])
+    return Signature(tuple(int(d) for d in x_shape[1:]), t_type, batch_size, out.name, t_own_axis)

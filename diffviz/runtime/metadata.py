@@ -36,7 +36,9 @@ KNOWN_KEYS = frozenset(DEFAULTS) | {
     "description",
     "timestep_spacing",
     "steps_offset",
+    "time_shape",
 }
+TIME_SHAPES = ("batch", "broadcast")  # t of shape [N]; or [1] accepted too (the embedding computed once a call)
 NO_METADATA_NOTICE = "no diffviz metadata: assuming epsilon, linear 1e-4→0.02, T=1000"
 
 
@@ -56,6 +58,7 @@ class ModelMetadata:
     timestep_spacing: str | None = None  # how the model's own pipeline sub-samples (diffusers' timestep_spacing)
     steps_offset: int = 0  # diffusers' steps_offset (leading spacing)
     notices: tuple[str, ...] = ()
+    time_shape: str = "batch"  # "broadcast": t may be [1] for the whole batch (docs/model-format.md)
 
 
 def _float(label: str, key: str, value: str) -> float:
@@ -168,6 +171,7 @@ def parse_metadata(
         notices=tuple(notices),
         timestep_spacing=spacing,
         steps_offset=offset,
+        time_shape=_choice(label, "time_shape", raw["time_shape"], TIME_SHAPES) if raw.get("time_shape") else "batch",
     )
 
 
@@ -198,4 +202,5 @@ def as_dict(meta: ModelMetadata) -> dict[str, Any]:
         "clip_sample": meta.clip_sample,
         "timestep_spacing": meta.timestep_spacing,
         "steps_offset": meta.steps_offset,
+        "time_shape": meta.time_shape,
     }

@@ -15,7 +15,7 @@ from ..core.card import ModelCard
 from ..core.denoiser import NoiseLevelTime, TimeInput
 from ..core.sampling import ModelOutputError, file_sha256
 from ..core.schedule import Schedule
-from .contract import check_signature
+from .contract import Signature, check_signature
 from .errors import (
     ModelFileNotFoundError,
     ModelLoadError,
@@ -24,7 +24,7 @@ from .errors import (
     OutputShapeError,
     ProviderError,
 )
-from .metadata import as_dict, parse_metadata
+from .metadata import PREFIX, as_dict, parse_metadata
 from .providers import create_session, provider_words, session_threads
 from .runner import CPU_VECTOR_ROWS, SessionRunner
 
@@ -117,6 +117,7 @@ class OnnxDenoiser:
             max_rows=rows if vectors_on_cpu else None,
         )
         self._probe(signature.output_name)
+        self.time_shape = self._check_time_shape(meta.time_shape, signature)
         self._card = ModelCard.create(
             name=self.name,
             prediction_type=self.prediction_type,
@@ -136,6 +137,33 @@ class OnnxDenoiser:
             timestep_spacing=meta.timestep_spacing,
             steps_offset=meta.steps_offset,
         )
+
+    def _check_time_shape(self, declared: str, signature: Signature) -> str:
+        """``broadcast`` when the model declares it, its graph gives t an axis of its own, and t of shape [1] gives
+        the probe's output bit for bit (else ``batch``, with a notice saying why)."""
+        if declared != "broadcast":
+            return "batch"
+        why = None
+        if not signature.t_own_axis:
+            why = "its input 't' shares the batch axis of 'x' (ONNX Runtime then needs t of shape [N])"
+        else:
+            n = PROBE_N
+            x = np.random.default_rng(PROBE_SEED).standard_normal((n, *self.data_shape), dtype=np.float32)
+            t_mid = (self.train_schedule.num_steps - 1) / 2
+            value = round(t_mid) if self.time_input == "index" else t_mid
+            out, dtype = [signature.output_name], self._runner.t_dtype
+            try:
+                per_row = self.session.run(out, {"x": x, "t": np.full(n, value, dtype)})[0]
+                once = self.session.run(out, {"x": x, "t": np.full(1, value, dtype)})[0]
+                if not np.array_equal(per_row, once):
+                    why = f"t of shape [1] changes its output (by up to {float(np.max(np.abs(per_row - once))):.3g})"
+            except Exception as exc:  # noqa: BLE001 - any failure of the [1] form means: do not use it
+                why = f"t of shape [1] fails: {ort_reason(exc)}"
+        if why is not None:
+            self.notices.append(f"{PREFIX}time_shape = broadcast ignored: {why}; t is given per row")
+            return "batch"
+        self._runner.t_broadcast = True
+        return "broadcast"
 
     def _probe(self, output_name: str) -> None:
         """One deterministic call at mid time: the output must be finite and shaped like x (plain ``run``)."""

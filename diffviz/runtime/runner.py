@@ -2,7 +2,9 @@
 
 - CPU: plain ``session.run`` (``IOBinding`` on CPU buys nothing measurable, see benchmarks/bench_engine.py).
 - CUDA: ``IOBinding`` with device buffers kept between steps — x is copied into a preallocated device tensor,
-  the output lands in a preallocated device tensor, and the [N] time tensor of each t value stays on the device.
+  the output lands in a preallocated device tensor, and the time tensor of each t value stays on the device.
+- A model that declares ``diffviz.time_shape = broadcast`` gets t as [1]: it embeds the time once per call and
+  broadcasts it over the batch, instead of once per row (a quarter of the zoo MLP's multiply-adds).
   The sampler math runs in numpy on the host, so x goes in and the result comes out once per call.
 - A fixed batch size B (a number in the graph) is served in chunks of B, the last one padded with zeros.
 - Vector models on CPU are fed at most ``CPU_VECTOR_ROWS`` rows per thread per call: an MLP's activations for
@@ -50,8 +52,10 @@ class SessionRunner:
         *,
         io_binding: bool | None = None,
         max_rows: int | None = None,
+        t_broadcast: bool = False,
     ) -> None:
         self.session, self.output_name = session, output_name
+        self.t_broadcast = t_broadcast  # the model takes t as [1] for the whole batch (diffviz.time_shape)
         self.t_dtype = T_DTYPES[t_dtype]
         self.batch_size = batch_size
         self.device = "cuda" if session.get_providers()[0] == "CUDAExecutionProvider" else "cpu"
@@ -83,7 +87,7 @@ class SessionRunner:
         return out
 
     def _t(self, n: int, t: float) -> np.ndarray:
-        return np.full(n, t, dtype=self.t_dtype)
+        return np.full(1 if self.t_broadcast else n, t, dtype=self.t_dtype)
 
     def _run(self, x: np.ndarray, t: float) -> np.ndarray:
         if not self.io_binding:

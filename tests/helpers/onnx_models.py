@@ -282,3 +282,21 @@ def export_torch_mlp(
         model.metadata_props.add(key=k, value=v)
     onnx.save(model, str(path))
     return path
+
+
+def sum_t_model(path: Path, metadata: dict[str, str] | None = None) -> Path:
+    """out = x · 0 + Σ_i t_i: a model whose output depends on how many t values it is given (t of its own axis)."""
+    nodes = [
+        helper.make_node("Cast", ["t"], ["t_f"], to=FLOAT),
+        helper.make_node("ReduceSum", ["t_f"], ["t_sum"], keepdims=0),
+        helper.make_node("Mul", ["x", "zero"], ["x0"]),
+        helper.make_node("Add", ["x0", "t_sum"], ["out"]),
+    ]
+    return save_model(
+        path,
+        nodes,
+        [value("x", FLOAT, ("N", 2)), value("t", INT64, ("Nt",))],
+        [value("out", FLOAT, ("N", 2))],
+        initializers=[("zero", np.array(0.0, np.float32))],
+        metadata=metadata,
+    )
