@@ -40,10 +40,13 @@ HIDDEN, DEPTH, EMB, DIM, T = 128, 3, 32, 2, 1000
 STEPS = {1_000: 500, 10_000: 200, 100_000: 50, 1_000_000: 20}  # the issue's table; other N: 50
 
 
-def model_flops(n: int) -> float:
-    """Multiply-adds × 2 of the linear layers (activations and the embedding's sin/cos are not counted)."""
-    per_sample = DIM * HIDDEN + (DEPTH - 1) * HIDDEN * HIDDEN + HIDDEN * DIM + DEPTH * EMB * HIDDEN
-    return 2.0 * per_sample * n
+def model_flops(n: int, embedding_per_row: bool = True) -> float:
+    """Multiply-adds × 2 of the linear layers (activations and the embedding's sin/cos are not counted). With
+    ``embedding_per_row=False`` (t given as [1], ``diffviz.time_shape = broadcast``) the time projections run once
+    per call, not once per sample."""
+    per_sample = DIM * HIDDEN + (DEPTH - 1) * HIDDEN * HIDDEN + HIDDEN * DIM
+    time_projections = DEPTH * EMB * HIDDEN
+    return 2.0 * (per_sample * n + time_projections * (n if embedding_per_row else 1))
 
 
 def build_mlp() -> Any:
@@ -295,7 +298,8 @@ def main() -> int:
         gpu = torch.cuda.get_device_name() if args.device == "cuda" else ""
         print(
             f"diffviz engine benchmark — zoo TimeMLP {DIM}→{HIDDEN}×{DEPTH}→{DIM}, {EMB}-dim time embedding per "
-            f"layer, {model_flops(1) / 1e3:.1f} kFLOP per sample, DDPM"
+            f"layer, DDPM;\n{model_flops(1) / 1e3:.1f} kFLOP per sample with t per row (the notebook, bare ORT), "
+            f"{model_flops(1_000, False) / 1e6:.1f} kFLOP with the time embedded once per call (diffviz, N = 1,000)"
         )
         print(
             f"onnxruntime {ort.__version__} on {model.provider}; torch {torch.__version__} on {args.device} {gpu}; "
@@ -322,7 +326,8 @@ def main() -> int:
             k = int(np.argmin(m["nogrid"]))
             b = {key: min(v) for key, v in m.items() if key not in ("inside", "mm")}
             mm = max(m["mm"])
-            model_rate = model_flops(n) * steps / (m["nogrid"][k] * m["inside"][k]) / 1e9
+            per_row = model.time_shape != "broadcast"  # the FLOPs diffviz's calls really do
+            model_rate = model_flops(n, per_row) * steps / (m["nogrid"][k] * m["inside"][k]) / 1e9
             rows.append((n, steps, n * steps / b["notebook"], b, mm, model_rate, 1 - m["inside"][k]))
         print()
         print(
@@ -355,7 +360,8 @@ def main() -> int:
             x = np.random.default_rng(0).standard_normal((n, DIM), dtype=np.float32)
             chunked = seconds(partial(model, x, 500.0))
             label = f"diffviz OnnxDenoiser (chunks ≤ {model._runner.max_rows} rows)"
-            print(f"  {label:<48} {chunked * 1e3:7.3f} ms  {model_flops(n) / chunked / 1e9:6.1f}")
+            once = model_flops(n, model.time_shape != "broadcast")
+            print(f"  {label:<48} {chunked * 1e3:7.3f} ms  {once / chunked / 1e9:6.1f}")
             for label, sec in ort_variants(path, n, threads):
                 print(f"  {label:<48} {sec * 1e3:7.3f} ms  {model_flops(n) / sec / 1e9:6.1f}")
     return 0
