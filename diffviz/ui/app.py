@@ -16,6 +16,7 @@ from PySide6.QtCore import QBuffer, QEventLoop, QIODevice, QMessageLogContext, Q
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication
 
+from diffviz.runtime.providers import prefer_spinning_threads
 from diffviz.views.model_info import default_model_spec
 
 from ..core.atomic import atomic_write
@@ -59,6 +60,7 @@ def _qt_messages(kind: QtMsgType, context: QMessageLogContext, message: str) -> 
 
 def application() -> QApplication:
     check_qt_binding()
+    prefer_spinning_threads(False)  # ONNX Runtime's threads sleep between calls: the GUI thread keeps a core
     qInstallMessageHandler(_qt_messages)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("diffviz")

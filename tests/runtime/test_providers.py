@@ -67,11 +67,33 @@ def test_bad_provider_value(echo_onnx: Path, monkeypatch: pytest.MonkeyPatch) ->
         load_model(echo_onnx)
 
 
-def test_session_options_do_not_spin() -> None:
+def test_sessions_spin_headless_and_sleep_for_the_window() -> None:
+    from diffviz.runtime.providers import prefer_spinning_threads
+
     so = session_options()
-    assert so.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    assert so.get_session_config_entry("session.intra_op.allow_spinning") == "1"  # headless: back-to-back calls
     assert so.get_session_config_entry("session.inter_op.allow_spinning") == "0"
     assert str(so.graph_optimization_level).endswith("ORT_ENABLE_ALL")
+    prefer_spinning_threads(False)  # what the window's application() says
+    try:
+        assert session_options().get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    finally:
+        prefer_spinning_threads(True)
+
+
+def test_the_window_process_leaves_the_gui_its_core() -> None:
+    """A fresh process that starts the app's QApplication makes sessions whose threads sleep between calls."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from diffviz.ui.app import application; application()\n"
+        "from diffviz.runtime.providers import session_options\n"
+        "print(session_options().get_session_config_entry('session.intra_op.allow_spinning'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "0"
 
 
 def test_thread_count_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
