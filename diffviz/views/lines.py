@@ -125,7 +125,7 @@ class ArrowsLayer:
     theme's colour-blind-safe map, as thick as the UI scale asks (a projector loses 1-pixel lines)."""
 
     def __init__(self, plot: pg.PlotItem, z: float = 12) -> None:
-        self.curves = [_curve(plot, None, z, antialias=True) for _ in range(ARROW_BINS)]
+        self.curves = [_curve(plot, None, z, antialias=False) for _ in range(ARROW_BINS)]
         self._look: tuple[str, float] | None = None
         self.set_look("dark", 1.0)
 
