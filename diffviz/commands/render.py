@@ -260,21 +260,25 @@ def _frames(args: argparse.Namespace, source: Source) -> list[int]:
     return _frame_steps(args, source.trajectory, args.start, end)
 
 
+def _frame_count(args: argparse.Namespace, start: int, end: int) -> int:
+    """How many frames show the steps ``start``..``end``: per --steps-per-frame, --duration, or one per step."""
+    if args.steps_per_frame is not None:
+        if args.steps_per_frame < 1:
+            raise UsageError(f"--steps-per-frame must be ≥ 1, got {args.steps_per_frame}")
+        return math.ceil((end - start) / args.steps_per_frame) + 1
+    if args.duration is not None:
+        if not 0 < args.duration <= 3600:
+            raise UsageError(f"--duration {args.duration}: give 0 < seconds ≤ 3600")
+        return max(round(args.duration * args.fps), 1)
+    return end - start + 1
+
+
 def _frame_steps(args: argparse.Namespace, tr: Any, start: int, end: int) -> list[int]:
     """The steps the frames from ``start`` to ``end`` show (per --steps-per-frame, --duration or one per step,
     spaced per --time), then the hold on the last."""
     from diffviz.export.timing import frame_steps
 
-    if args.steps_per_frame is not None:
-        if args.steps_per_frame < 1:
-            raise UsageError(f"--steps-per-frame must be ≥ 1, got {args.steps_per_frame}")
-        count = math.ceil((end - start) / args.steps_per_frame) + 1
-    elif args.duration is not None:
-        if not 0 < args.duration <= 3600:
-            raise UsageError(f"--duration {args.duration}: give 0 < seconds ≤ 3600")
-        count = max(round(args.duration * args.fps), 1)
-    else:
-        count = end - start + 1
+    count = _frame_count(args, start, end)
     steps = frame_steps(tr.alpha_bar, tr.alpha_bar_prev, count, mapping=args.mapping, start=start, end=end)
     hold = round(args.hold * args.fps)
     return [int(k) for k in steps] + [int(steps[-1])] * hold
@@ -418,17 +422,8 @@ def plan_lesson(args: argparse.Namespace, lesson: Any) -> list[CuePlan]:
         K = scene.schedule.build().num_steps
         end = min(scene.playback.step, K)
         start = min(plans[-1].end, end) if plans and plans[-1].run_key == key else 0
-        if args.steps_per_frame is not None:
-            if args.steps_per_frame < 1:
-                raise UsageError(f"--steps-per-frame must be ≥ 1, got {args.steps_per_frame}")
-            count = math.ceil((end - start) / args.steps_per_frame) + 1
-        elif args.duration is not None:
-            if not 0 < args.duration <= 3600:
-                raise UsageError(f"--duration {args.duration}: give 0 < seconds ≤ 3600")
-            count = max(round(args.duration * args.fps), 1)
-        else:
-            count = end - start + 1
-        plans.append(CuePlan(scene, key, start, end, count + round(args.hold * args.fps)))
+        count = _frame_count(args, start, end) + round(args.hold * args.fps)
+        plans.append(CuePlan(scene, key, start, end, count))
     total = sum(plan.count for plan in plans)
     if total > MAX_FRAMES:
         raise UsageError(f"the lesson would make {total} frames (at most {MAX_FRAMES}); lower --fps or --duration")

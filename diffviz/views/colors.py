@@ -69,8 +69,6 @@ LIGHT = Theme(
     field_ramp=((255, 255, 255, 255), (222, 222, 226, 255)),
 )
 THEMES = {t.name: t for t in (DARK, LIGHT)}
-BACKGROUND = DARK.background
-TEXT = DARK.text
 
 
 def theme(name: str) -> Theme:
