@@ -205,6 +205,12 @@ def _scene_source(scene: Any, model: Any, notices: list[str]) -> Source:
     from diffviz.session import build_run
     from diffviz.views.model_info import describe
 
+    if scene.compare is not None:
+        notices = [
+            *notices,
+            f"the scene's side-by-side {scene.compare.name} run is not rendered: the video shows the "
+            f"{scene.sampler.name} run alone",
+        ]
     for notice in notices:
         print(f"diffviz render: note: {notice}", file=sys.stderr)
     info = describe(model, scene.model.spec)

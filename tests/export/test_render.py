@@ -273,3 +273,14 @@ def test_cancelling_the_window_export_leaves_nothing(qtbot, tmp_path: Path) -> N
     assert list(out.parent.iterdir()) == []  # no video, no temporary file
     dialog.close()
     assert window.shutdown()
+
+
+def test_a_side_by_side_scene_renders_its_main_run_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _scene(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8") + '\n[compare]\nname = "ddim"\n', encoding="utf-8")
+    out = tmp_path / "still.png"
+    assert main(["render", str(path), "-o", str(out), "--frame", "3", "--size", "320x240"]) == 0
+    assert out.is_file() and _png(out).shape == (240, 320, 3)
+    assert "side-by-side ddim run is not rendered" in capsys.readouterr().err
