@@ -365,7 +365,7 @@ class MainWindow(QMainWindow):
         look = theme(view.theme)
         self.schedule_panel.plots.set_theme(look)
         font = self.caption.font()
-        font.setPointSizeF(CAPTION_PT * view.ui_scale)
+        font.setPointSizeF(CAPTION_PT * max(view.ui_scale, 1.0) ** 0.6)  # a few lines: it must leave the views room
         self.caption.setFont(font)
         self.caption.setStyleSheet(f"background: {look.background}; color: {look.text};")
 

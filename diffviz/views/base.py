@@ -41,6 +41,23 @@ def _grid_lines(extent: int = GRID_EXTENT) -> pg.PlotCurveItem:
     return curve
 
 
+def _title_asks_height_only(label: pg.LabelItem) -> None:
+    """pyqtgraph makes a title's width the plot's minimum width, on every text change and resize: a long title at
+    a large UI scale then widened the grid past the window (the right-hand views cut off). This title asks for its
+    height only; :meth:`View.set_title` shortens it when it does not fit."""
+
+    def update_min() -> None:  # replaces LabelItem.updateMin (pyqtgraph 0.13–0.14), which its resizeEvent calls
+        height = label.itemRect().height()
+        label.setMinimumWidth(0)
+        label.setMinimumHeight(height)
+        for hint in (Qt.SizeHint.MinimumSize, Qt.SizeHint.PreferredSize):
+            label._sizeHint[hint] = (0.0, height)
+        label.updateGeometry()
+
+    label.updateMin = update_min  # type: ignore[method-assign]
+    update_min()
+
+
 class View:
     """Base class; subclasses add their layers in ``__init__`` and draw them in ``set_frame``."""
 
@@ -57,6 +74,7 @@ class View:
         self.set_title(self.title)
         self.frame: Frame | None = None
         self.plot.setToolTip(self.tooltip)
+        _title_asks_height_only(self.plot.titleLabel)
         self.plot.vb.sigResized.connect(self._fit_title)
 
     tooltip = ""  # what the view shows and how to read it (hover text)
@@ -79,21 +97,14 @@ class View:
 
     def _show_title(self, html: str) -> float:
         """Show ``html`` as the title; returns its natural width in pixels."""
-        if self.explaining and self.explain:
-            size = EXPLAIN_PT * self.scale
-            html += f'<br><span style="font-size:{size:.0f}pt; font-weight:normal">{self.explain}</span>'
+        if self.explaining and self.explain:  # a secondary line: it grows slower than the title (one line wide)
+            size = EXPLAIN_PT * max(self.scale, 1.0) ** 0.6
+            html += f'<br><span style="font-size:{size:.0f}pt; font-weight:normal">{typeset.rich(self.explain)}</span>'
         shown = (html, self.theme.text, f"{TITLE_PT * self.scale:.0f}pt")
         label = self.plot.titleLabel
         if shown != getattr(self, "_shown", None):  # the same title again would re-lay out the plot for nothing
             self._shown = shown
             self.plot.setTitle(html, color=shown[1], size=shown[2])
-            # pyqtgraph makes a title's width the plot's minimum width: a long title at a large UI scale then
-            # widened the grid past the window (cut off on the right). The title asks for its height only.
-            height = label.itemRect().height()
-            label.setMinimumWidth(0)
-            for hint in (Qt.SizeHint.MinimumSize, Qt.SizeHint.PreferredSize):  # pyqtgraph 0.13–0.14's private hints
-                label._sizeHint[hint] = (0.0, height)
-            label.updateGeometry()
         return float(label.item.document().idealWidth())
 
     def set_explaining(self, on: bool) -> None:

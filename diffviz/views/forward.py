@@ -45,7 +45,7 @@ class ForwardView(PointsView):
 
     title = f"forward process q({X_T} | {X_0})"
     key = "forward"
-    explain = "the data noised forward to this step: what x_t should look like"
+    explain = "the data noised to this step: what x_t should look like"
     tooltip = (
         "The training data noised forward to this step's noise level: x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε, one ε per point "
         "for the whole run. The reverse particles x_t should match this distribution at every t."

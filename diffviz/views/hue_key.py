@@ -28,7 +28,7 @@ class HueKey(UIGraphicsItem):
 
     def set_look(self, theme: Theme, scale: float) -> None:
         self.theme, self.scale = theme, scale
-        self.font.setPointSizeF(LABEL_PT * scale)
+        self.font.setPointSizeF(LABEL_PT * max(scale, 1.0) ** 0.6)  # a key, not a title: it grows slower
         self.font.setItalic(True)
         self.update()
 
@@ -59,8 +59,9 @@ class HueKey(UIGraphicsItem):
         p.drawEllipse(centre, 0.35 * r, 0.35 * r)
         p.setPen(QPen(QColor(self.theme.text)))
         p.setFont(self.font)
-        width = 20 * LABEL_PT * self.scale
-        label = QRectF(rect.right() - margin - width, centre.y() + r + 2, width, 3 * LABEL_PT * self.scale)
+        size = self.font.pointSizeF()
+        width = 20 * size
+        label = QRectF(rect.right() - margin - width, centre.y() + r + 2, width, 3 * size)
         flags = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextDontClip
         p.drawText(label, int(flags), LABEL)
         p.restore()

@@ -53,7 +53,7 @@ class XtView(FollowingView):
 
     title = f"particles {typeset.X_T}"
     key = "x_t"
-    explain = "the particles now; colour: the direction each started from"
+    explain = "the particles at this step"
     tooltip = (
         "The particles x_t at the shown step, with trails of their last steps. A particle's colour is the direction "
         "of its start x_T from the origin (fixed for the run), so you can see where each region of the noise ends up. "
