@@ -88,7 +88,7 @@ class View:
         title instead when the full one would be wider than the view."""
         self._title_html = html
         natural = self._show_title(html)
-        width = self.plot.width()
+        width = self.vb.width()  # the title is centred over the view box, not over the axes beside it
         if self.short_title and width > 0 and natural > width:
             self._show_title(self.short_title)
 
