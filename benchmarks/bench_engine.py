@@ -192,6 +192,24 @@ def best(fn: Callable[[], Any]) -> float:
     return time.perf_counter() - t0
 
 
+def int8_model(path: Path) -> Any:
+    """The model as ``DIFFVIZ_PRECISION=int8`` loads it (None when the quantizer is missing)."""
+    from diffviz.runtime import OnnxDenoiser, ProviderError
+
+    previous = os.environ.get("DIFFVIZ_PRECISION")
+    os.environ["DIFFVIZ_PRECISION"] = "int8"
+    try:
+        return OnnxDenoiser(path)
+    except ProviderError as exc:
+        print(f"  (int8 not measured: {exc})")
+        return None
+    finally:
+        if previous is None:
+            del os.environ["DIFFVIZ_PRECISION"]
+        else:
+            os.environ["DIFFVIZ_PRECISION"] = previous
+
+
 def ort_variants(path: Path, n: int, threads: int) -> list[tuple[str, float]]:
     """Seconds per call of raw ORT sessions with other settings than diffviz's, at batch ``n``."""
     import onnxruntime as ort
@@ -362,6 +380,11 @@ def main() -> int:
             label = f"diffviz OnnxDenoiser (chunks ≤ {model._runner.max_rows} rows)"
             once = model_flops(n, model.time_shape != "broadcast")
             print(f"  {label:<56} {chunked * 1e3:7.3f} ms  {once / chunked / 1e9:6.1f}")
+            int8 = int8_model(path)
+            if int8 is not None:
+                sec = seconds(partial(int8, x, 500.0))
+                label = f"  DIFFVIZ_PRECISION=int8 (opt-in; ε̂ off by ≤ {int8.precision_error:.3g})"
+                print(f"  {label:<56} {sec * 1e3:7.3f} ms  {once / sec / 1e9:6.1f}  ({chunked / sec:.2f}× fp32)")
             for label, sec in ort_variants(path, n, threads):
                 print(f"  {label:<56} {sec * 1e3:7.3f} ms  {model_flops(n) / sec / 1e9:6.1f}")
     return 0

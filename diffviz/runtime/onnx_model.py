@@ -25,7 +25,8 @@ from .errors import (
     ProviderError,
 )
 from .metadata import PREFIX, as_dict, parse_metadata
-from .providers import create_session, provider_words, session_threads
+from .precision import PRECISION_ENV_VAR, difference_note, quantized_int8, requested_precision
+from .providers import create_session, provider_words, session_options, session_threads
 from .runner import CPU_VECTOR_ROWS, SessionRunner
 
 PROBE_N = 4
@@ -118,6 +119,8 @@ class OnnxDenoiser:
         )
         self._probe(signature.output_name)
         self.time_shape = self._check_time_shape(meta.time_shape, signature)
+        self.precision_error = 0.0  # the largest |output − fp32 output| on the probe (int8: measured)
+        self.precision = self._reduce_precision(signature)
         self._card = ModelCard.create(
             name=self.name,
             prediction_type=self.prediction_type,
@@ -164,6 +167,41 @@ class OnnxDenoiser:
             return "batch"
         self._runner.t_broadcast = True
         return "broadcast"
+
+    def _reduce_precision(self, signature: Signature) -> str:
+        """``DIFFVIZ_PRECISION=int8`` on CPU: swap in the dynamically quantized model, after measuring how far its
+        output is from fp32 on the probe batch (said in a notice). Otherwise, or when quantizing fails, fp32."""
+        precision = requested_precision()
+        if precision == "fp32":
+            return "fp32"
+        if self.provider != "CPUExecutionProvider":
+            self.notices.append(f"{PRECISION_ENV_VAR}={precision} is for CPU sessions: running fp32 on {self.provider}")
+            return "fp32"
+        try:
+            data = quantized_int8(self.path)
+            session = ort.InferenceSession(data, session_options(), providers=["CPUExecutionProvider"])
+        except ProviderError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the quantizer's or ORT's own errors: say them, stay fp32
+            self.notices.append(f"{PRECISION_ENV_VAR}={precision}: quantizing failed ({ort_reason(exc)}); running fp32")
+            return "fp32"
+        x = np.random.default_rng(PROBE_SEED).standard_normal((PROBE_N, *self.data_shape), dtype=np.float32)
+        runner = SessionRunner(
+            session,
+            signature.output_name,
+            signature.t_dtype,
+            self.batch_size,
+            max_rows=self._runner.max_rows,
+            t_broadcast=self._runner.t_broadcast,
+        )
+        T = self.train_schedule.num_steps
+        times = [float(round(f * (T - 1))) if self.time_input == "index" else f * (T - 1) for f in (0.1, 0.5, 0.9)]
+        reference = np.stack([self._runner(x, t) for t in times])
+        reduced = np.stack([runner(x, t) for t in times])
+        self.precision_error, note = difference_note(reference, reduced, precision)
+        self.notices.append(note)
+        self.session, self._runner = session, runner
+        return precision
 
     def _probe(self, output_name: str) -> None:
         """One deterministic call at mid time: the output must be finite and shaped like x (plain ``run``)."""
