@@ -305,10 +305,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     os.environ["QT_QPA_PLATFORM"] = "offscreen"  # the same pixels with or without a display
-    from diffviz.core import ModelOutputError
     from diffviz.export.encode import ExportError, FrameWriter, check_output, write_png
-    from diffviz.runtime import ModelError, ProviderError
-    from diffviz.session import SceneError
 
     def fail(message: str) -> int:
         print(f"diffviz render: {message}", file=sys.stderr)
@@ -343,17 +340,7 @@ def _export(args: argparse.Namespace) -> int:
             frames = [args.frame]
         else:
             frames = _frames(args, source)
-    except (
-        UsageError,
-        ExportError,
-        SceneError,
-        ModelError,
-        ProviderError,
-        ModelOutputError,
-        ValueError,
-        MemoryError,
-        OSError,
-    ) as exc:
+    except _errors() as exc:
         return fail(str(exc))
     title = args.title if args.title is not None else source.caption
     return _render(args, source, view, frames, title, output, still, write_png, FrameWriter, ExportError, fail)
