@@ -7,34 +7,18 @@ form-row label) that toggles it when clicked. Every helper sets the tooltip on t
 
 from __future__ import annotations
 
-import html
-import re
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QAbstractButton, QCheckBox, QHBoxLayout, QLabel, QWidget
 
 from diffviz.views import typeset
 
-# a letter with a subscript (x_0, β_min, x̂_0), a hatted letter (ε̂), or a lone Greek letter (η)
-_MATH = re.compile(r"(?<!\w)([^\W\d_]\u0302?)_(\w+)|(?<!\w)([^\W\d_]\u0302)|(?<!\w)([\u03b1-\u03c9])(?!\w)")
-
 
 def math_text(text: str) -> str:
-    """Plain text with math written the ASCII way (``Clip x̂_0``, ``β_min``, ``η``) as rich text, each symbol set
-    with :func:`typeset.sym`; the rest is escaped. Text without math comes back unchanged."""
-    if not _MATH.search(text):
-        return text
-    out, pos = [], 0
-    for m in _MATH.finditer(text):
-        out.append(html.escape(text[pos : m.start()], quote=False))
-        if m.group(1):
-            out.append(typeset.sym(m.group(1), m.group(2)))
-        else:
-            out.append(typeset.sym(m.group(3) or m.group(4)))
-        pos = m.end()
-    out.append(html.escape(text[pos:], quote=False))
-    return "".join(out)
+    """Plain text with math written the ASCII way (``Clip x̂_0``, ``β_min``, ``η``) as rich text
+    (:func:`typeset.rich`, lone Greek letters included); text without math comes back unchanged, so a check box
+    without math keeps its own text."""
+    return typeset.rich(text, greek=True) if typeset.has_math(text, greek=True) else text
 
 
 def is_rich(text: str) -> bool:

@@ -72,30 +72,34 @@ BETA_MIN = sym("\u03b2", "min")
 BETA_MAX = sym("\u03b2", "max")
 
 
-_SUBSCRIPTED = re.compile(
-    r"(?<![\w\u0302\u0304])"  # a symbol starts a word: "num_steps" stays as it is
-    r"([A-Za-z\u03b1-\u03c9\u1fb1][\u0302\u0304]?)"  # one letter (Latin, Greek, ᾱ), maybe with a hat or a bar
-    r"_(\{[^}]*\}|[0-9A-Za-z\u03b8]+)"  # _sub or _{sub}
+_MATH = re.compile(
+    r"(?<![\w\u0302\u0304])([^\W\d_][\u0302\u0304]?)_(\{[^}]*\}|[^\W_]+)"  # x_0, β_min, x̂_0, ᾱ_t, x_{t−1}
+    r"|(?<!\w)([^\W\d_][\u0302\u0304])"  # a hatted or barred letter alone: ε̂ (num_steps, 1σ are not math)
 )
-_HATTED = re.compile(r"(?<![\w])([A-Za-z\u03b1-\u03c9][\u0302\u0304])")
+_GREEK = re.compile(r"(?<!\w)([\u03b1-\u03c9])(?!\w)")  # a lone Greek letter: η
+_MATH_GREEK = re.compile(f"{_MATH.pattern}|{_GREEK.pattern}")
 
 
-def rich(text: str) -> str:
-    """Plain text with TeX-like math (``x̂_0``, ``x_{t−1}``, ``ᾱ_t``, ``ε̂``, ``s_θ``) → rich text with each symbol
-    typeset by :func:`sym`, for captions and lesson text written as plain strings."""
+def has_math(text: str, greek: bool = False) -> bool:
+    """Whether :func:`rich` would typeset anything in ``text``."""
+    return bool(_MATH.search(text) or (greek and _GREEK.search(text)))
+
+
+def rich(text: str, greek: bool = False) -> str:
+    """Plain text with TeX-like math (``x̂_0``, ``x_{t−1}``, ``ᾱ_t``, ``ε̂``, ``s_θ``; with ``greek`` also a lone
+    ``η``) → rich text with each symbol typeset by :func:`sym` and the rest escaped, for captions, lesson text and
+    the panels' labels written as plain strings."""
     out, last = [], 0
-    escaped = html.escape(text, quote=False)
-    for match in _SUBSCRIPTED.finditer(escaped):
-        out.append(_hats(escaped[last : match.start()]))
-        sub = match.group(2)
-        out.append(sym(html.unescape(match.group(1)), html.unescape(sub[1:-1] if sub.startswith("{") else sub)))
+    for match in (_MATH_GREEK if greek else _MATH).finditer(text):
+        out.append(html.escape(text[last : match.start()], quote=False))
+        base, sub, alone = match.group(1, 2, 3)
+        if base is not None:
+            out.append(sym(base, sub[1:-1] if sub.startswith("{") else sub))
+        else:
+            out.append(sym(alone or match.group(4)))
         last = match.end()
-    out.append(_hats(escaped[last:]))
+    out.append(html.escape(text[last:], quote=False))
     return "".join(out).replace("\n", "<br>")
-
-
-def _hats(text: str) -> str:
-    return _HATTED.sub(lambda m: sym(m.group(1)), text)
 
 
 def plain(text: str) -> str:
