@@ -142,6 +142,7 @@ class MainWindow(QMainWindow):
         self.state.runStarted.connect(self._on_run)
         self.state.captionChanged.connect(self._on_caption)
         self.state.viewChanged.connect(self._on_theme)
+        self._look: tuple[str, float] | None = None  # the (theme, ui_scale) the caption and schedule plots have
         self._on_theme(self.state.view_settings)
         self.grid.panelDoubleClicked.connect(self.fill_with)
         self._before_single: tuple[tuple[str, ...], str] | None = None  # the panels a double click replaced
@@ -361,7 +362,11 @@ class MainWindow(QMainWindow):
         self.state.update_view(panels=(key, *(p for p in view.panels if p != key)), layout="single")
 
     def _on_theme(self, view: ViewSettings) -> None:
-        """The schedule plots and the lesson caption follow the views' theme and text size."""
+        """The schedule plots and the lesson caption follow the views' theme and text size (restyled only when one
+        of them changed: every zoom is a view change too)."""
+        if (view.theme, view.ui_scale) == self._look:
+            return
+        self._look = (view.theme, view.ui_scale)
         look = theme(view.theme)
         self.schedule_panel.plots.set_theme(look)
         font = self.caption.font()

@@ -114,21 +114,28 @@ class View:
             self.set_title(self._title_html)
 
     def set_theme(self, theme: Theme) -> None:
-        """Draw in ``theme`` (the session's ``view.theme``): title and axes here, each view's own items in overrides."""
-        if theme == self.theme:
-            return
-        self.theme = theme
+        """Draw in ``theme`` (the session's ``view.theme``); nothing is redone when it is the theme already drawn."""
+        if theme != self.theme:
+            self.theme = theme
+            self._theme_changed()
+
+    def set_scale(self, scale: float) -> None:
+        """Grow (or shrink) text, markers and lines together (``view.ui_scale``); nothing when it is unchanged."""
+        if scale != self.scale:
+            self.scale = scale
+            self._scale_changed()
+
+    def _theme_changed(self) -> None:
+        """Restyle for ``self.theme``: the title and the axes here, each view's own items in overrides."""
         self.set_title(self._title_html)
         for name in ("left", "bottom"):
             axis = self.plot.getAxis(name)
-            axis.setTextPen(theme.text)
-            axis.setPen(theme.text)
+            axis.setTextPen(self.theme.text)
+            axis.setPen(self.theme.text)
 
-    def set_scale(self, scale: float) -> None:
-        """Grow (or shrink) the title, the tick labels and the axes' room for them together (``view.ui_scale``)."""
-        if scale == self.scale:
-            return
-        self.scale = scale
+    def _scale_changed(self) -> None:
+        """Resize for ``self.scale``: the title, the tick labels and the axes' room here; overrides add their items."""
+        scale = self.scale
         self.set_title(self._title_html)
         font = QFont()
         font.setPointSizeF(TICK_PT * scale)
@@ -174,6 +181,6 @@ class PointsView(View):
         self.plot.getAxis("left").setWidth(AXIS_WIDTH)
         self.plot.getAxis("bottom").setHeight(AXIS_HEIGHT)
 
-    def set_theme(self, theme: Theme) -> None:
-        super().set_theme(theme)
-        self.grid_lines.setPen(pg.mkPen(theme.grid, width=1))
+    def _theme_changed(self) -> None:
+        super()._theme_changed()
+        self.grid_lines.setPen(pg.mkPen(self.theme.grid, width=1))

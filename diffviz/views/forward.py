@@ -69,14 +69,12 @@ class ForwardView(PointsView):
     def _point_brush(theme: Theme) -> pg.QtGui.QBrush:
         return pg.mkBrush(*theme.data[:3], POINT_ALPHA)
 
-    def set_theme(self, theme: Theme) -> None:
-        if theme == self.theme:
-            return
-        super().set_theme(theme)
-        self.brush = self._point_brush(theme)
+    def _theme_changed(self) -> None:
+        super()._theme_changed()
+        self.brush = self._point_brush(self.theme)
         if len(self.points.data):  # through setData, so FastScatter.move keeps the new brush
             self.points.setData(pos=self.points.positions(), brush=self.brush)
-        self.message.setText(NO_DATA, color=theme.text)
+        self.message.setText(NO_DATA, color=self.theme.text)
 
     def set_model(self, info: ModelInfo) -> None:
         pts = info.data_points

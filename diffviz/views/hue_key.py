@@ -23,8 +23,8 @@ class HueKey(UIGraphicsItem):
         super().__init__()
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setZValue(100)
-        self.theme, self.scale = DARK, 1.0
         self.font = QFont()
+        self.set_look(DARK, 1.0)
 
     def set_look(self, theme: Theme, scale: float) -> None:
         self.theme, self.scale = theme, scale

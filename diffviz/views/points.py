@@ -12,7 +12,7 @@ from diffviz.session import ViewSettings
 from . import typeset
 from .base import PointsView
 from .colorbar import ColorLegend, decade_labels, number
-from .colors import DARK, Theme, field_ramp_lut, magnitude_colormap
+from .colors import DARK, field_ramp_lut, magnitude_colormap
 from .exact import ExactOverlay
 from .follow import ARROW_CELLS, DIMMED, FollowLayer, StepLayer
 from .frame import Frame
@@ -38,14 +38,14 @@ class FollowingView(PointsView):
         if self.frame is not None:
             self.set_frame(self.frame)
 
-    def set_scale(self, scale: float) -> None:
-        super().set_scale(scale)
-        self.follow.set_scale(scale)
-        self.particles.set_scale(scale)
+    def _scale_changed(self) -> None:
+        super()._scale_changed()
+        self.follow.set_scale(self.scale)
+        self.particles.set_scale(self.scale)
 
-    def set_theme(self, theme: Theme) -> None:
-        super().set_theme(theme)
-        self.follow.set_theme(theme)
+    def _theme_changed(self) -> None:
+        super()._theme_changed()
+        self.follow.set_theme(self.theme)
 
 
 class XtView(FollowingView):
@@ -77,15 +77,15 @@ class XtView(FollowingView):
             if self.frame is not None:
                 self.set_frame(self.frame)
 
-    def set_theme(self, theme: Theme) -> None:
-        super().set_theme(theme)
-        self.step_parts.set_theme(theme)
-        self.hue_key.set_look(theme, self.scale)
+    def _theme_changed(self) -> None:
+        super()._theme_changed()
+        self.step_parts.set_theme(self.theme)
+        self.hue_key.set_look(self.theme, self.scale)
 
-    def set_scale(self, scale: float) -> None:
-        super().set_scale(scale)
-        self.trails.set_scale(scale)
-        self.hue_key.set_look(self.theme, scale)
+    def _scale_changed(self) -> None:
+        super()._scale_changed()
+        self.trails.set_scale(self.scale)
+        self.hue_key.set_look(self.theme, self.scale)
 
     def set_style(self, style: ParticleStyle) -> None:
         self.trails.set_style(style)
@@ -149,7 +149,6 @@ class ScoreView(FollowingView):
     def __init__(self) -> None:
         super().__init__()
         self.map = pg.ImageItem(axisOrder="row-major")
-        self.map.setLookupTable(field_ramp_lut("dark"))
         self.map.setZValue(-10)
         self.plot.addItem(self.map, ignoreBounds=True)
         self.arrows = ArrowsLayer(self.plot)
@@ -158,7 +157,7 @@ class ScoreView(FollowingView):
         self.follow = FollowLayer(self.plot, arrow=True)
         self.legend = ColorLegend()
         self.legend.setParentItem(self.vb)
-        self.legend.setColorMap(magnitude_colormap(ARROW_BINS))
+        self._restyle()  # the map, arrows, exact overlay and colour bar in the starting theme and scale
         self.levels = (0.0, 1.0)
         self.fixed_levels: tuple[float, float] | None = None  # the session's score_levels; None: per run
         self.background = True
@@ -180,12 +179,12 @@ class ScoreView(FollowingView):
     def set_model(self, info: ModelInfo) -> None:
         self.exact.set_model(info)
 
-    def set_theme(self, theme: Theme) -> None:
-        super().set_theme(theme)
+    def _theme_changed(self) -> None:
+        super()._theme_changed()
         self._restyle()
 
-    def set_scale(self, scale: float) -> None:
-        super().set_scale(scale)
+    def _scale_changed(self) -> None:
+        super()._scale_changed()
         self._restyle()
 
     def _restyle(self) -> None:
@@ -307,12 +306,12 @@ class EpsView(FollowingView):
         for circle in self.circles:
             circle.setPen(pen)
 
-    def set_theme(self, theme: Theme) -> None:
-        super().set_theme(theme)
+    def _theme_changed(self) -> None:
+        super()._theme_changed()
         self._pen_circles()
 
-    def set_scale(self, scale: float) -> None:
-        super().set_scale(scale)
+    def _scale_changed(self) -> None:
+        super()._scale_changed()
         self._pen_circles()
 
     def set_style(self, style: ParticleStyle) -> None:
@@ -352,10 +351,10 @@ class X0View(FollowingView):
         self.settings = ViewSettings()
         self.set_view_settings(self.settings)
 
-    def set_theme(self, theme: Theme) -> None:
-        super().set_theme(theme)
-        self.data.setBrush(pg.mkBrush(theme.data))
-        self.segments.curve.setPen(pg.mkPen(theme.segment, width=1))
+    def _theme_changed(self) -> None:
+        super()._theme_changed()
+        self.data.setBrush(pg.mkBrush(self.theme.data))
+        self.segments.curve.setPen(pg.mkPen(self.theme.segment, width=1))
 
     def set_model(self, info: ModelInfo) -> None:
         pts = info.data_points
