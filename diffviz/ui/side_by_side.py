@@ -69,6 +69,7 @@ class SideBySide(QObject):
             row.addWidget(half, 1)
             self.halves.append(half)
         self.halves[1].hide()
+        self._written: tuple[object, ...] | None = None  # (labels, theme, scale) the headers show
         frames.compare_grid = self.compare_grid
         state.modelChanged.connect(self.compare_grid.set_model)
         state.viewChanged.connect(self._on_view)
@@ -103,9 +104,13 @@ class SideBySide(QObject):
         if compare is None:
             return
         view = self.state.view_settings
+        labels = (sampler_label(self.state.sampler_settings), sampler_label(compare))
+        if (labels, view.theme, view.ui_scale) == self._written:  # a zoom changes the view, not the headers
+            return
+        self._written = (labels, view.theme, view.ui_scale)
         look = theme(view.theme)
-        for header, settings in zip(self.headers, (self.state.sampler_settings, compare), strict=True):
-            header.setText(sampler_label(settings))
+        for header, label in zip(self.headers, labels, strict=True):
+            header.setText(label)
             font = header.font()
             font.setPointSizeF(HEADER_PT * view.ui_scale)
             font.setBold(True)
