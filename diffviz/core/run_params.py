@@ -140,7 +140,7 @@ def _read(data: dict[str, Any]) -> RunParams:
     try:
         betas = np.asarray(_want(data, "schedule_betas", list, "a list of numbers"), dtype=np.float64)
         timesteps = np.asarray(_want(data, "schedule_timesteps", list, "a list of integers"), dtype=np.int64)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: an integer beyond int64
         raise RunParamsError(f"its schedule arrays are not numeric ({exc})") from None
     model = _want(data, "model", dict, "a model description")
     name, ptype = model.get("name"), model.get("prediction_type")

@@ -47,6 +47,7 @@ def test_a_version_1_run_is_migrated_and_reruns_bit_for_bit(tmp_path: Path) -> N
         (lambda p: dict(p, sampler="magic"), ["sampler = 'magic' is unknown"]),
         (lambda p: dict(p, field_extent=[0, 1]), ["field_extent"]),
         (lambda p: {k: v for k, v in p.items() if k != "model"}, ["lack 'model'"]),
+        (lambda p: dict(p, schedule_timesteps=[2**64] * 10), ["schedule arrays are not numeric"]),  # beyond int64
     ],
 )
 def test_bad_run_parameters_are_refused_naming_the_entry(tmp_path: Path, edit, words: list[str]) -> None:  # type: ignore[no-untyped-def]
