@@ -214,8 +214,15 @@ def _sample_and_save(
     from diffviz.core import sample
 
     with tqdm(total=schedule.num_steps, desc=f"{args.sampler} {model.name}", unit="step", file=sys.stderr) as bar:
-        trajectory = sample(
-            model, schedule, args.sampler, n=args.n, seed=args.seed, callback=lambda tr, k: bar.update(1), **options
+        trajectory = sample(  # the saved run holds every step's field: evaluated along with the particles
+            model,
+            schedule,
+            args.sampler,
+            n=args.n,
+            seed=args.seed,
+            callback=lambda tr, k: bar.update(1),
+            field_lazy=False,
+            **options,
         )
     trajectory.save(output)
     return trajectory

@@ -142,8 +142,8 @@ class SamplingRun:
         self._field_done = np.zeros(K, bool)
         self._field_lock = threading.Lock()
         if self._field_lazy:
-            assert self.trajectory.field_eps is not None
-            self.trajectory.field_eps.fill(np.nan)  # not evaluated yet
+            assert self.trajectory.field_eps_stored is not None
+            self.trajectory.field_eps_stored.fill(np.nan)  # not evaluated yet
 
     def _evaluate(self, x: np.ndarray, alpha_bar: float, step: int | None = None) -> tuple[np.ndarray, float, bool]:
         """The model's raw output at noise level ᾱ, checked for shape and finiteness; with its time and clamp flag
@@ -187,8 +187,9 @@ class SamplingRun:
 
     def _store_field(self, k: int, out: np.ndarray, alpha_bar: float, t: float, clamped: bool) -> None:
         tr = self.trajectory
-        assert tr.field_points is not None and tr.field_eps is not None
-        tr.field_eps[k] = self._prediction(out, tr.field_points, alpha_bar, t, clamped).eps_hat
+        field_eps = tr.field_eps_stored
+        assert tr.field_points is not None and field_eps is not None
+        field_eps[k] = self._prediction(out, tr.field_points, alpha_bar, t, clamped).eps_hat
         self._field_done[k] = True
 
     def _fill_field(self, k: int) -> None:
@@ -214,13 +215,14 @@ class SamplingRun:
         step's field is evaluated again when next shown. The particles are untouched. False for an eager run (its
         fields are all computed, or being computed, on the old grid) or a run without a field."""
         tr = self.trajectory
-        if not self._field_lazy or tr.field_points is None or tr.field_eps is None:
+        field_eps = tr.field_eps_stored
+        if not self._field_lazy or tr.field_points is None or field_eps is None:
             return False
         grid = tr.params.field_grid
         assert grid is not None
         with self._field_lock:
             tr.field_points = field_grid_points(grid, extent)
-            tr.field_eps.fill(np.nan)
+            field_eps.fill(np.nan)
             self._field_done[:] = False
             tr.params = replace(tr.params, field_extent=tuple(map(float, extent)))  # type: ignore[arg-type]
         return True
@@ -269,15 +271,23 @@ def sample(
     noise: np.ndarray | None = None,
     callback: Callable[[Trajectory, int], None] | None = None,
     cancel: CancelFlag | None = None,
+    field_lazy: bool = True,
     **options: Any,
 ) -> Trajectory:
     """Run a reverse sampler and return the whole :class:`Trajectory`.
+
+    A 2D model's score field on the grid (``field_grid``, ``field_extent``) is evaluated on demand by default: a
+    step's when it is first read (``trajectory.field_score_at(k)``), every step's on reading ``field_eps`` or saving
+    the run, so sampling costs only the particles' model calls. ``field_lazy=False`` evaluates it at every step
+    while sampling, in the same model call as the particles (cheaper when every step's field will be read).
 
     ``x_T`` (N, …) and ``noise`` ((K, N, …), or (K, draws, N, …) for ``pc``) inject the exact random numbers;
     ``callback(trajectory, k)`` runs after each step; setting ``cancel`` stops the run with
     :class:`SamplingCancelled`. Sampler options use diffusers' names (``variance_type``, ``clip_sample``, ``eta``…).
     """
-    run = SamplingRun(model, schedule, sampler, n=n, seed=seed, x_T=x_T, noise=noise, **options)
+    run = SamplingRun(model, schedule, sampler, n=n, seed=seed, x_T=x_T, noise=noise, field_lazy=field_lazy, **options)
+    if field_lazy:
+        run.trajectory.field_on_demand(run)
     for k in run:
         if callback is not None:
             callback(run.trajectory, k)

@@ -14,7 +14,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import numpy as np
 from numpy.lib import format as npy
@@ -67,6 +67,14 @@ def _gib(size: int) -> str:
     return f"{size / 1024**3:.1f} GiB"
 
 
+class FieldSource(Protocol):
+    """What evaluates a run's score field on demand (:class:`~diffviz.core.SamplingRun`)."""
+
+    def ensure_field(self, k: int) -> None: ...
+
+    def ensure_fields(self) -> None: ...
+
+
 class _Damaged(ValueError):
     """A member whose data does not match its header (its message names it)."""
 
@@ -98,7 +106,10 @@ class Trajectory:
       ε̂ as (x − √(1−ᾱ) ε̂)/√ᾱ would lose ~1e-3 at ᾱ = 1e-8; None in runs saved before it was recorded
     - ``alpha_bar``, ``alpha_bar_prev`` (K,): the sampling schedule's ᾱ_t and ᾱ_{t−1}
     - ``model_time`` (K,): the time the model was queried at; ``clamped`` (K,): outside its trained range
-    - ``field_points`` (G·G, 2) and ``field_eps`` (K, G·G, 2): ε̂ on a grid, for 2D models
+    - ``field_points`` (G·G, 2) and ``field_eps`` (K, G·G, 2): ε̂ on a grid, for 2D models. A run sampled with the
+      field on demand (:func:`~diffviz.core.sample`'s default) evaluates a step's field when it is first read
+      (``field_score_at(k)``, or all of them on reading ``field_eps`` or saving); ``field_eps_stored`` is the array
+      as it is, NaN where not evaluated yet
     - ``steps_done``: how many steps are filled (a run being computed, or one that was cancelled)
     """
 
@@ -190,10 +201,36 @@ class Trajectory:
         return x0_from_eps(self.eps_hat, self.x[:-1], self._ab(slice(None))).astype(np.float32)
 
     def field_score_at(self, k: int) -> np.ndarray | None:
-        """The score field on the grid at step k, (G·G, 2), or None for non-2D models."""
-        if self.field_eps is None:
+        """The score field on the grid at step k, (G·G, 2), or None for non-2D models (evaluated now if the run
+        has its field on demand and this step's is not yet)."""
+        source = self.__dict__.get("_field_source")
+        if source is not None:
+            source.ensure_field(k)
+        field_eps = self.field_eps_stored
+        if field_eps is None:
             return None
-        return score_from_eps(self.field_eps[k], float(self.alpha_bar[k])).astype(np.float32)
+        return score_from_eps(field_eps[k], float(self.alpha_bar[k])).astype(np.float32)
+
+    @property
+    def field_eps_stored(self) -> np.ndarray | None:
+        """``field_eps`` as it is now: NaN rows for steps whose field is not evaluated yet (nothing is computed)."""
+        return self.__dict__.get("_field_eps")
+
+    def field_on_demand(self, source: FieldSource | None) -> None:
+        """Have ``source`` fill the field when it is read (None: the stored array is all there is)."""
+        self.__dict__["_field_source"] = source
+
+    def _field_eps(self) -> np.ndarray | None:
+        """``field_eps``: every sampled step's field, evaluated first where it is on demand."""
+        source = self.__dict__.get("_field_source")
+        if source is not None:
+            source.ensure_fields()
+            if self.complete:
+                self.field_on_demand(None)  # all there: the run (and its model) need not be kept
+        return self.field_eps_stored
+
+    def _set_field_eps(self, value: np.ndarray | None) -> None:
+        self.__dict__["_field_eps"] = value
 
     # ---- persistence -----------------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -242,6 +279,10 @@ class Trajectory:
             _check_headers(headers, path)
             data = {name: _read_member(archive, header, name, path) for name, header in headers.items()}
         return _assemble(cls, data, path)
+
+
+# field_eps reads through _field_eps (a property over the dataclass field, so that the constructor still takes it)
+Trajectory.field_eps = property(Trajectory._field_eps, Trajectory._set_field_eps)  # type: ignore[assignment]
 
 
 def _why(exc: BaseException, limit: int = 200) -> str:

@@ -141,7 +141,24 @@ def test_nan_or_inf_output_is_reported_with_its_step() -> None:
     with pytest.raises(ModelOutputError, match="NaN/Inf at step 4"):
         sample(Broken(3), SCHED, "ddpm", n=5)
     with pytest.raises(ModelOutputError, match=r"returned shape \(41, 3\) for input \(41, 2\)"):
-        sample(Broken(0, "shape"), SCHED, "ddpm", n=5, field_grid=6)
+        sample(Broken(0, "shape"), SCHED, "ddpm", n=5, field_grid=6, field_lazy=False)  # the grid rides along
+
+
+def test_a_field_on_demand_fails_when_it_is_read() -> None:
+    """sample()'s default evaluates the grid when a step's field is read: a model failing only on the grid
+    samples, then says so (with the step) at the read."""
+
+    class FailsOnTheGrid(Broken):
+        def __call__(self, x: np.ndarray, t: float) -> np.ndarray:
+            out = super().__call__(x, t)
+            if len(x) == 36:
+                out[0, 0] = np.nan
+            return out
+
+    run = sample(FailsOnTheGrid(10**9), SCHED, "ddpm", n=5, field_grid=6)
+    assert run.complete
+    with pytest.raises(ModelOutputError, match="NaN/Inf at step 3"):
+        run.field_score_at(2)
 
 
 def test_noise_level_time_is_exact_on_the_training_schedule_and_flags_the_rest() -> None:
@@ -261,7 +278,7 @@ def test_a_lazy_field_is_evaluated_only_where_asked_and_equals_the_eager_one() -
 
     model = Counting(GM.means, GM.weights, GM.covs)
     schedule = Schedule.from_name("linear", 200).subsample(20, "trailing")
-    eager = sample(model, schedule, "ddpm", n=50, seed=3, field_grid=8)
+    eager = sample(model, schedule, "ddpm", n=50, seed=3, field_grid=8, field_lazy=False)
     assert all(c == 50 + 64 for c in calls)  # the grid rides along with every step's call
     calls.clear()
     run = SamplingRun(model, schedule, "ddpm", n=50, seed=3, field_grid=8, field_lazy=True)
@@ -276,3 +293,28 @@ def test_a_lazy_field_is_evaluated_only_where_asked_and_equals_the_eager_one() -
     run.ensure_fields()
     np.testing.assert_allclose(run.trajectory.field_eps, eager.field_eps, rtol=1e-6, atol=1e-6)
     assert len(calls) == 20 + 20
+
+
+def test_sample_evaluates_the_field_when_it_is_read() -> None:
+    """sample()'s default: the particles alone while sampling; a step's field at its first read, every step's on
+    reading field_eps (or saving); each once."""
+    calls: list[int] = []
+
+    class Counting(GaussianMixture):
+        def __call__(self, x: np.ndarray, t: float) -> np.ndarray:
+            calls.append(len(x))
+            return super().__call__(x, t)
+
+    model = Counting(GM.means, GM.weights, GM.covs)
+    schedule = Schedule.from_name("linear", 200).subsample(20, "trailing")
+    eager = sample(model, schedule, "ddpm", n=50, seed=3, field_grid=8, field_lazy=False)
+    calls.clear()
+    run = sample(model, schedule, "ddpm", n=50, seed=3, field_grid=8)
+    assert calls == [50] * 20 and np.array_equal(run.x, eager.x)
+    assert run.field_eps_stored is not None and np.isnan(run.field_eps_stored).all()
+    np.testing.assert_allclose(run.field_score_at(7), eager.field_score_at(7), rtol=1e-6, atol=1e-6)
+    assert calls[20:] == [64]
+    np.testing.assert_allclose(run.field_eps, eager.field_eps, rtol=1e-6, atol=1e-6)
+    assert calls[20:] == [64] * 20
+    run.field_eps, run.field_score_at(3)  # noqa: B018 (all there now: no more calls)
+    assert len(calls) == 40
