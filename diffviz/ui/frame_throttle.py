@@ -34,13 +34,17 @@ class FrameThrottle(QObject):
         super().__init__(parent)
         self.state, self.grid = state, grid
         self._shown: tuple[object, int] | None = None  # (trajectory, index) last drawn
+        self._unpainted: object = None  # the trajectory of a frame set but not yet painted (frameShown follows)
         self.prepare: Callable[[object, int], None] = lambda trajectory, index: None  # before a frame is drawn
         self._throttled_draw = qthrottled(self._draw_if_changed, timeout=FRAME_INTERVAL_MS, leading=True, parent=self)
         state.modelChanged.connect(grid.set_model)
         state.runStarted.connect(self._on_run)
-        # while a run computes, its newest steps are drawn at ~10 frames a second (each frame of four views is
-        # ~12 ms of GUI time taken from the run); playback and the finished run draw at the full rate
-        self._progress_draw = qthrottled(self._draw_if_changed, timeout=PROGRESS_INTERVAL_MS, leading=True, parent=self)
+        # while a run computes, its newest steps are drawn at ~10 frames a second, each at the end of its 100 ms
+        # (each frame of four views is ~12 ms of GUI time taken from the run; the first frame was just drawn);
+        # playback and the finished run draw at the full rate
+        self._progress_draw = qthrottled(
+            self._draw_if_changed, timeout=PROGRESS_INTERVAL_MS, leading=False, parent=self
+        )
         state.runProgress.connect(self._on_progress)
         state.runFinished.connect(self.request)
         state.stepChanged.connect(self.request)
@@ -50,6 +54,7 @@ class FrameThrottle(QObject):
         grid.set_followed(state.session.followed)
         grid.particleClicked.connect(self.pick)
         grid.cameraChanged.connect(self.camera_moved)
+        grid.painted.connect(self._painted)
         self.compare_grid: ViewGrid | None = None  # side by side: drawn at the same step as ``grid``
 
     def _wanted(self) -> tuple[object, int] | None:
@@ -115,10 +120,18 @@ class FrameThrottle(QObject):
         traj, index = wanted
         self.prepare(traj, index)
         self.grid.set_frame(traj, index)  # type: ignore[arg-type]
-        self.grid.viewport().repaint()  # paint now: the request is already throttled to ~30 per second
         other = self.state.compare_trajectory
         if self.compare_grid is not None and other is not None:  # side by side: the same step of the other run
             self.prepare(other, index)
             self.compare_grid.set_frame(other, min(index, other.num_steps))
-            self.compare_grid.viewport().repaint()
-        self.frameShown.emit(traj)
+        # Qt paints the views once, at its next turn: a repaint() here painted them, and then the scene's own
+        # update (queued by the items' new data) painted them a second time, 10–15 ms of the GUI thread each
+        if self.grid.isVisible():
+            self._unpainted = traj
+        else:
+            self.frameShown.emit(traj)
+
+    def _painted(self) -> None:
+        if self._unpainted is not None:
+            traj, self._unpainted = self._unpainted, None
+            self.frameShown.emit(traj)

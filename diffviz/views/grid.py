@@ -28,6 +28,7 @@ class ViewGrid(pg.GraphicsLayoutWidget):
     cameraChanged = Signal(object)  # (x0, x1, y0, y1) of the linked 2D views after the user zoomed or panned
     particleClicked = Signal(int, bool)  # the particle nearest a click (within PICK_PX), and whether Shift was held
     panelDoubleClicked = Signal(str)  # the key of the view double-clicked (to fill the window with it, or back)
+    painted = Signal()  # the views were painted on screen
 
     def __init__(self, parent: object = None) -> None:
         super().__init__(parent)
@@ -187,6 +188,10 @@ class ViewGrid(pg.GraphicsLayoutWidget):
                 self.set_frame(trajectory, index)
         self._arrange()
         self.set_camera(settings.camera)
+
+    def paintEvent(self, event: object) -> None:  # noqa: N802 (Qt's name)
+        super().paintEvent(event)
+        self.painted.emit()
 
     def set_frame(self, trajectory: Trajectory, index: int) -> None:
         if trajectory is not self.trajectory:
