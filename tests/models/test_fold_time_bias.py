@@ -1,6 +1,7 @@
-"""The exporter adds each layer's time projection to the layer's bias (``Gemm(h, W, b + p(e))``), so that with t of
-shape [1] no (N, hidden) sum is left; the output moves by rounding only, and a model that would change more is left
-as it was."""
+"""The exporter adds each layer's time projection to the layer's bias, and adds that one row after a MatMul
+(``MatMul(h, Wᵀ) + (b + p(e))``): with t of shape [1] one (N, hidden) sum per layer is left instead of two passes
+(ONNX Runtime's Gemm copies its bias into every row first). The output moves by rounding only, and a model that
+would change more is left as it was."""
 
 from __future__ import annotations
 
@@ -44,6 +45,17 @@ def _sums_over_rows(proto: onnx.ModelProto) -> int:
     )
 
 
+def _row_biases(proto: onnx.ModelProto) -> int:
+    """MatMuls of x's path whose output gets one per-call bias row (b + p(e)) added."""
+    made_by = {out: node.op_type for node in proto.graph.node for out in node.output}
+    return sum(
+        node.op_type == "Add"
+        and any(made_by.get(i) == "MatMul" for i in node.input)
+        and any(i.endswith("_bias_plus_time") for i in node.input)
+        for node in proto.graph.node
+    )
+
+
 def _run(path: Path, x: np.ndarray, t: np.ndarray) -> np.ndarray:
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     return session.run(None, {"x": x, "t": t})[0]
@@ -64,8 +76,8 @@ def test_convert_folds_the_time_projections_and_keeps_the_output(
     assert export.convert(path)
     after = onnx.load(str(path))
     assert _sums_over_rows(after) == 0
-    dynamic_bias = [n for n in after.graph.node if n.op_type == "Gemm" and n.input[2].endswith("_bias_plus_time")]
-    assert len(dynamic_bias) == 3
+    assert _row_biases(after) == 3
+    assert not any(n.op_type == "Gemm" and n.input[2].endswith("_bias_plus_time") for n in after.graph.node)
     got = _run(path, x, t)
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-5 * np.abs(want).max())
     np.testing.assert_array_equal(_run(path, x, t[:1]), got)  # t once for the batch: the same bits
@@ -83,5 +95,21 @@ def test_the_bundled_mlps_are_folded() -> None:
     from importlib import resources
 
     proto = onnx.load(str(resources.files("diffviz.zoo") / "moons.onnx"))
-    assert _sums_over_rows(proto) == 0
-    assert export.fold_time_bias(proto) == 0  # nothing left to fold
+    assert _sums_over_rows(proto) == 0 and _row_biases(proto) == 3
+    assert export.fold_time_bias(proto) == 0 and export.bias_after_matmul(proto) == 0  # nothing left to do
+
+
+@pytest.mark.slow
+def test_a_bias_row_after_the_matmul_gives_the_gemms_numbers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Gemm(h, W, b + p(e)) and MatMul(h, Wᵀ) + (b + p(e)): the same numbers bit for bit."""
+    proto = onnx.load(str(_unfolded(tmp_path, monkeypatch)))
+    assert export.fold_time_bias(proto) == 3
+    onnx.save(proto, str(tmp_path / "gemm.onnx"))
+    assert export.bias_after_matmul(proto) == 3
+    onnx.checker.check_model(proto, full_check=True)
+    onnx.save(proto, str(tmp_path / "matmul.onnx"))
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((300, 2)).astype(np.float32)
+    for t in (0, 411, 999):
+        times = np.array([t], np.int64)
+        np.testing.assert_array_equal(_run(tmp_path / "matmul.onnx", x, times), _run(tmp_path / "gemm.onnx", x, times))
