@@ -56,3 +56,18 @@ def test_prediction_is_self_consistent_and_tweedie(a: float, seed: int, kind: st
 def test_unknown_prediction_type_is_named() -> None:
     with pytest.raises(ValueError, match="'noise'.*valid: epsilon, score, sample, v_prediction"):
         convert("noise", np.zeros(2), np.zeros(2), 0.5, "epsilon")
+
+
+@pytest.mark.parametrize("kind", PREDICTION_TYPES)
+def test_a_float32_output_gives_float32_quantities_and_a_float64_accurate_x0(kind: str) -> None:
+    """ε̂, s and x̂_0 stay in the model's float32 (a float64 ᾱ scalar would carry float64 through every array), while
+    x̂_0 is computed in float64: at ᾱ = 1e-8 it equals the float64 computation rounded to float32."""
+    rng = np.random.default_rng(5)
+    a = np.float64(1e-8)
+    x = rng.standard_normal((64, 2)).astype(np.float32)
+    out = rng.standard_normal((64, 2)).astype(np.float32)
+    pred = prediction_from(kind, out, x, a)
+    assert {pred.eps_hat.dtype, pred.score.dtype, pred.x0_hat.dtype} == {np.dtype(np.float32)}
+    exact = prediction_from(kind, out.astype(np.float64), x.astype(np.float64), a)
+    np.testing.assert_array_equal(pred.x0_hat, exact.x0_hat.astype(np.float32))
+    np.testing.assert_allclose(pred.score, exact.score, rtol=1e-6)

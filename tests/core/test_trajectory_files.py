@@ -285,3 +285,18 @@ def test_a_run_saved_before_x0_hat_was_recorded_still_opens(run: Trajectory, sav
     assert again.x0 is None  # rebuilt from ε̂, as before
     np.testing.assert_allclose(again.x0_hat, run.x0_hat, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(again.x0_hat_at(3), run.x0_hat[3], rtol=1e-4, atol=1e-4)
+
+
+def test_a_large_recording_starts_zeroed_and_saves_like_any_array(tmp_path: Path) -> None:
+    """Recordings from 4 MiB on are mapped in one go (not NumPy's huge-page arrays): zero, writable, saved whole."""
+    from diffviz.core.trajectory import MAPPED_FROM
+
+    n = MAPPED_FROM // (2 * 4 * 8) + 1  # 8 steps of (n, 2) float32: just over the size
+    run = sample(GM, Schedule.from_name("linear", 80).subsample(8, "trailing"), "ddpm", n=n, seed=0, field_grid=0)
+    assert run.x.nbytes >= MAPPED_FROM and run.x.flags.writeable
+    assert np.isfinite(run.x).all() and run.complete
+    fresh = Trajectory.allocate(8, run.x[0], run.alpha_bar, run.alpha_bar_prev, run.params)
+    assert not fresh.x[1:].any() and not fresh.eps_hat.any()  # zeroed
+    loaded = Trajectory.load(run.save(tmp_path / "big.npz"))
+    np.testing.assert_array_equal(loaded.x, run.x)
+    np.testing.assert_array_equal(loaded.x0_hat, run.x0_hat)
