@@ -7,8 +7,9 @@ With x_t = √ᾱ x_0 + √(1−ᾱ) ε:
 
 Precision: a scalar ᾱ gives coefficients computed in float64 and applied in the arrays' own precision (float32 for
 the models' outputs: NumPy would otherwise carry a float64 scalar's precision into every array, at twice the memory
-traffic); an array of ᾱ computes in float64. :func:`prediction_from` computes x̂_0 in float64 on purpose: at
-ᾱ ≈ 1e-8 x_t − √(1−ᾱ) ε̂ cancels, and float32 would leave x̂_0 off by ~1e-3.
+traffic); an array of ᾱ computes in float64. :func:`prediction_from` computes x̂_0 in float64 where ε̂ is derived
+(x̂_0-, v- and score-models): at ᾱ ≈ 1e-8 x_t − √(1−ᾱ) ε̂ cancels, and an ε̂ rounded to float32 on the way would
+leave an x̂_0-model's own answer off by ~1e-3.
 """
 
 from __future__ import annotations
@@ -111,7 +112,11 @@ def prediction_through(
 
 
 def prediction_from(prediction_type: str, output: np.ndarray, x_t: np.ndarray, alpha_bar: float) -> Prediction:
-    """ε̂, s and x̂_0 from one model output, in its precision (x̂_0 computed in float64: see the module's note)."""
+    """ε̂, s and x̂_0 from one model output, in its precision; x̂_0 computed in float64 where ε̂ is derived from the
+    output (see the module's note). For an ε-model x̂_0 comes from its float32 ε̂ directly: at ᾱ ≈ 1e-8 the output's
+    own rounding already moves x̂_0 by ~1e-3, and the float64 passes were a quarter of a step outside the model."""
+    if prediction_type == "epsilon":
+        return Prediction(output, score_from_eps(output, alpha_bar), x0_from_eps(output, x_t, alpha_bar))
     x_exact = x_t.astype(np.float64)
     eps_exact = eps_from(prediction_type, output.astype(np.float64), x_exact, alpha_bar)
     eps = eps_exact.astype(output.dtype)

@@ -243,7 +243,7 @@ class SamplingRun:
         tr.x[k + 1] = step.x
         tr.eps_hat[k] = step.prediction.eps_hat  # the step's own prediction at (x_t, ᾱ_t), as the sampler says
         if tr.x0 is not None:
-            tr.x0[k] = step.prediction.x0_hat  # computed in float64 (prediction_from): exact where ᾱ is tiny
+            tr.x0[k] = step.prediction.x0_hat  # as prediction_from computed it: exact where ᾱ is tiny
         tr.model_time[k], tr.clamped[k] = self.model.model_time(a_t)
         if self._field_due(k):  # the sampler made no call at ᾱ_t in this step
             self._fill_field(k)

@@ -121,8 +121,9 @@ class Trajectory:
 
     - ``x``          (K+1, N, …) float32: x[0] = x_T, x[k+1] = result of step k, x[K] = the sample
     - ``eps_hat``    (K, N, …)   float32: ε̂ at (x[k], ᾱ[k])
-    - ``x0``         (K, N, …)   float32: x̂_0 as the step computed it (in float64): rebuilding it from float32
-      ε̂ as (x − √(1−ᾱ) ε̂)/√ᾱ would lose ~1e-3 at ᾱ = 1e-8; None in runs saved before it was recorded
+    - ``x0``         (K, N, …)   float32: x̂_0 as the step computed it (in float64 where ε̂ is derived from the
+      output): rebuilding an x̂_0-model's answer from float32 ε̂ as (x − √(1−ᾱ) ε̂)/√ᾱ would lose ~1e-3 at
+      ᾱ = 1e-8; None in runs saved before it was recorded
     - ``alpha_bar``, ``alpha_bar_prev`` (K,): the sampling schedule's ᾱ_t and ᾱ_{t−1}
     - ``model_time`` (K,): the time the model was queried at; ``clamped`` (K,): outside its trained range
     - ``field_points`` (G·G, 2) and ``field_eps`` (K, G·G, 2): ε̂ on a grid, for 2D models. A run sampled with the
