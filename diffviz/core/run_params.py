@@ -2,7 +2,8 @@
 
 Written as JSON inside the run's ``.npz``. :meth:`RunParams.from_dict` reads every version this code knows,
 migrating older ones (version 1: the predictor–corrector's ``snr`` is now ``target_snr``; the field grid was a
-nested ``field`` entry), and refuses a newer version or a malformed entry with a message naming it.
+nested ``field`` entry; versions 1 and 2 drew their noise with NumPy's ziggurat, ``noise_method`` says how since
+version 3), and refuses a newer version or a malformed entry with a message naming it.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from typing import Any
 
 import numpy as np
 
+from .noise import NOISE_METHODS
 from .options import OptionError, OptionValue
 from .samplers import SAMPLERS
 from .schedule import Schedule
 
-RUN_FORMAT_VERSION = 2
+RUN_FORMAT_VERSION = 3
 Extent = tuple[float, float, float, float]
 
 
@@ -50,6 +52,7 @@ class RunParams:
     noise_injected: bool = False
     field_grid: int | None = None
     field_extent: Extent | None = None
+    noise_method: str = "ziggurat"  # how the seed became noise (diffviz.core.noise); runs made now say box_muller
     extra: dict[str, Any] = field(default_factory=dict)  # free-form notes a caller adds (not read back as settings)
 
     def __eq__(self, other: object) -> bool:
@@ -76,6 +79,7 @@ class RunParams:
             noise_injected=self.noise_injected,
             field_grid=self.field_grid,
             field_extent=list(self.field_extent) if self.field_extent is not None else None,
+            noise_method=self.noise_method,
             extra=dict(self.extra),
         )
 
@@ -94,6 +98,8 @@ class RunParams:
             )
         if version == 1:
             data = _migrate_v1(data)
+        if version <= 2:
+            data = dict(data, noise_method="ziggurat")  # what every run before format 3 drew its noise with
         return _read(data)
 
 
@@ -158,6 +164,9 @@ def _read(data: dict[str, Any]) -> RunParams:
         ):
             raise RunParamsError(f"field_extent = {_short(extent)} is not four finite numbers")
         extent = tuple(float(v) for v in extent)
+    noise_method = _want(data, "noise_method", str, "a noise method")
+    if noise_method not in NOISE_METHODS:
+        raise RunParamsError(f"noise_method = {_short(noise_method)} is unknown; valid: {', '.join(NOISE_METHODS)}")
     extra = data.get("extra") or {}
     return RunParams(
         sampler=sampler,
@@ -172,5 +181,6 @@ def _read(data: dict[str, Any]) -> RunParams:
         noise_injected=bool(data.get("noise_injected", False)),
         field_grid=grid,
         field_extent=extent,
+        noise_method=noise_method,
         extra=extra if isinstance(extra, dict) else {},
     )

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .denoiser import Denoiser, trained_alpha_bar
+from .noise import DEFAULT_NOISE_METHOD, NOISE_METHODS, standard_normal
 from .parameterization import Prediction, check_prediction_type, prediction_from, prediction_through
 from .run_params import ModelIdentity, RunParams
 from .samplers import Plan, get_sampler
@@ -56,14 +57,17 @@ def model_identity(model: Denoiser) -> dict[str, Any]:
 
 
 class _Noise:
-    """Standard normal draws for step k, draw j: from the generator lazily, or from an injected array."""
+    """Standard normal draws for step k, draw j: from the generator lazily (by ``method``), or from an injected
+    array."""
 
-    def __init__(self, rng: np.random.Generator, shape: tuple[int, ...], injected: np.ndarray | None, draws: int):
-        self.rng, self.shape, self.injected, self.draws = rng, shape, injected, draws
+    def __init__(
+        self, rng: np.random.Generator, shape: tuple[int, ...], injected: np.ndarray | None, draws: int, method: str
+    ) -> None:
+        self.rng, self.shape, self.injected, self.draws, self.method = rng, shape, injected, draws, method
 
     def __call__(self, k: int, j: int) -> np.ndarray:
         if self.injected is None:
-            return self.rng.standard_normal(self.shape, dtype=np.float32)
+            return standard_normal(self.rng, self.shape, self.method)
         return self.injected[k] if self.draws == 1 else self.injected[k, j]
 
 
@@ -87,8 +91,11 @@ class SamplingRun:
         field_grid: int | None = None,
         field_extent: tuple[float, float, float, float] = DEFAULT_FIELD_EXTENT,
         field_lazy: bool = False,
+        noise_method: str = DEFAULT_NOISE_METHOD,
         **options: Any,
     ) -> None:
+        if noise_method not in NOISE_METHODS:
+            raise ValueError(f"unknown noise method {noise_method!r}; valid: {', '.join(NOISE_METHODS)}")
         spec = get_sampler(sampler)
         options = spec.validate(sampler, options)
         check_prediction_type(model.prediction_type)
@@ -115,7 +122,7 @@ class SamplingRun:
                 raise ValueError(
                     f"sampler {sampler!r} takes noise of shape {want if draws else 'none'}, got {noise.shape}"
                 )
-        self._noise = _Noise(rng, x_T.shape, noise, draws)
+        self._noise = _Noise(rng, x_T.shape, noise, draws, noise_method)
         if field_grid is None and shape == (2,):
             field_grid = DEFAULT_FIELD_GRID
         points = field_grid_points(field_grid, field_extent) if field_grid and shape == (2,) else None
@@ -131,6 +138,7 @@ class SamplingRun:
             model=ModelIdentity(str(ident["name"]), str(ident["prediction_type"]), ident.get("sha256")),
             x_T_injected=x_T_injected,
             noise_injected=noise is not None,
+            noise_method=noise_method,
             field_grid=field_grid if points is not None else None,
             field_extent=tuple(map(float, field_extent)) if points is not None else None,  # type: ignore[arg-type]
         )
@@ -312,6 +320,7 @@ def rerun(trajectory: Trajectory, model: Denoiser) -> Trajectory:
         x_T=x_T,
         field_grid=p.field_grid or 0,
         field_extent=p.field_extent or DEFAULT_FIELD_EXTENT,
+        noise_method=p.noise_method,
         **options,
     )
 

@@ -7,6 +7,7 @@ trajectory wherever it is sampled (bit for bit: the seed, or the locked noise, f
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from diffviz.core import SAMPLERS, Denoiser, SamplingRun, Schedule
 from diffviz.core.trajectory import MAX_RUN_BYTES, recorded_bytes
@@ -42,7 +43,7 @@ def build_run(
     Raises ``ValueError`` (bad settings or options) or ``MemoryError`` (too large to record) with a message.
     """
     built = schedule.build()
-    options = sampler.active_options()
+    options: dict[str, Any] = dict(sampler.active_options())  # the sampler's own options, passed through
     shape = tuple(model.data_shape)
     n = sampler.num_particles
     check_run_size(n, built.num_steps, shape, field_points=view.field_grid**2 if shape == (2,) else 0)

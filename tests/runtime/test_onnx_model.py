@@ -144,8 +144,8 @@ def test_exact_gaussian_model_matches_analytic_mixture(tmp_path: Path, sampler: 
         a = schedule.alpha_bars[i]
         np.testing.assert_allclose(score_from_eps(onnx_model(x, i), a), exact(x, a), rtol=2e-5, atol=1e-6)
     sampling = schedule.subsample(40, "trailing")
-    ours = diffviz.sample(onnx_model, sampling, sampler, n=200, seed=5, **options)
-    ref = diffviz.sample(exact, sampling, sampler, n=200, seed=5, **options)
+    ours = diffviz.sample(onnx_model, sampling, sampler, n=2000, seed=5, **options)
+    ref = diffviz.sample(exact, sampling, sampler, n=2000, seed=5, **options)
     np.testing.assert_allclose(ours.x, ref.x, atol=2e-4)
     sample_var = ours.sample.var(axis=0)
     assert np.all(np.abs(sample_var - v) < 0.1)  # the samples follow the data law
