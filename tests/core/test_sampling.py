@@ -266,19 +266,30 @@ def test_x0_hat_is_recorded_with_full_precision_where_alpha_bar_is_tiny(tmp_path
     assert np.array_equal(again.x0_hat, run.x0_hat) and np.array_equal(again.x0_hat_at(0), run.x0_hat[0])
 
 
+class _Counting(GaussianMixture):
+    """The 8-Gaussian mixture, noting the batch size of every call in ``calls``."""
+
+    def __init__(self, calls: list[int]) -> None:
+        super().__init__(GM.means, GM.weights, GM.covs)
+        self.calls = calls
+
+    def __call__(self, x: np.ndarray, t: float) -> np.ndarray:
+        self.calls.append(len(x))
+        return super().__call__(x, t)
+
+
+def _counted_eager_run() -> tuple[_Counting, Schedule, Trajectory, list[int]]:
+    """A counting model, a 20-step schedule, and its run with the field (8×8) evaluated at every step."""
+    calls: list[int] = []
+    model = _Counting(calls)
+    schedule = Schedule.from_name("linear", 200).subsample(20, "trailing")
+    return model, schedule, sample(model, schedule, "ddpm", n=50, seed=3, field_grid=8, field_lazy=False), calls
+
+
 def test_a_lazy_field_is_evaluated_only_where_asked_and_equals_the_eager_one() -> None:
     """The window's runs skip the score-field grid while sampling; a step's field, once asked for, is the same
     as an eager run's (same model, same ᾱ, the same conversion)."""
-    calls: list[int] = []
-
-    class Counting(GaussianMixture):
-        def __call__(self, x: np.ndarray, t: float) -> np.ndarray:
-            calls.append(len(x))
-            return super().__call__(x, t)
-
-    model = Counting(GM.means, GM.weights, GM.covs)
-    schedule = Schedule.from_name("linear", 200).subsample(20, "trailing")
-    eager = sample(model, schedule, "ddpm", n=50, seed=3, field_grid=8, field_lazy=False)
+    model, schedule, eager, calls = _counted_eager_run()
     assert all(c == 50 + 64 for c in calls)  # the grid rides along with every step's call
     calls.clear()
     run = SamplingRun(model, schedule, "ddpm", n=50, seed=3, field_grid=8, field_lazy=True)
@@ -298,16 +309,7 @@ def test_a_lazy_field_is_evaluated_only_where_asked_and_equals_the_eager_one() -
 def test_sample_evaluates_the_field_when_it_is_read() -> None:
     """sample()'s default: the particles alone while sampling; a step's field at its first read, every step's on
     reading field_eps (or saving); each once."""
-    calls: list[int] = []
-
-    class Counting(GaussianMixture):
-        def __call__(self, x: np.ndarray, t: float) -> np.ndarray:
-            calls.append(len(x))
-            return super().__call__(x, t)
-
-    model = Counting(GM.means, GM.weights, GM.covs)
-    schedule = Schedule.from_name("linear", 200).subsample(20, "trailing")
-    eager = sample(model, schedule, "ddpm", n=50, seed=3, field_grid=8, field_lazy=False)
+    model, schedule, eager, calls = _counted_eager_run()
     calls.clear()
     run = sample(model, schedule, "ddpm", n=50, seed=3, field_grid=8)
     assert calls == [50] * 20 and np.array_equal(run.x, eager.x)
