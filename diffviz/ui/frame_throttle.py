@@ -18,6 +18,9 @@ from .state import AppState
 
 FRAME_INTERVAL_MS = 33
 PROGRESS_INTERVAL_MS = 100
+# no in-between frame of a run that will have finished within this: its last frame follows (a β drag's re-sample
+# of 2,000 particles takes ~0.2 s; a frame drawn meanwhile is ~12–25 ms of GUI time taken from it on 2 cores)
+FINISHING_MS = 2 * PROGRESS_INTERVAL_MS
 
 
 def field_square(camera: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
@@ -42,9 +45,7 @@ class FrameThrottle(QObject):
         # while a run computes, its newest steps are drawn at ~10 frames a second, each at the end of its 100 ms
         # (each frame of four views is ~12 ms of GUI time taken from the run; the first frame was just drawn);
         # playback and the finished run draw at the full rate
-        self._progress_draw = qthrottled(
-            self._draw_if_changed, timeout=PROGRESS_INTERVAL_MS, leading=False, parent=self
-        )
+        self._progress_draw = qthrottled(self._draw_progress, timeout=PROGRESS_INTERVAL_MS, leading=False, parent=self)
         state.runProgress.connect(self._on_progress)
         state.runFinished.connect(self.request)
         state.stepChanged.connect(self.request)
@@ -79,8 +80,17 @@ class FrameThrottle(QObject):
             return
         if self._shown is None or self._shown[0] is not wanted[0]:
             self._throttled_draw()  # a new run's first frame: at once (that latency is what a slider drag feels)
-        else:
+        elif not self._finishing_ms() <= FINISHING_MS:
             self._progress_draw()
+
+    def _draw_progress(self) -> None:
+        if not self._finishing_ms() <= FINISHING_MS:  # asked for 100 ms ago: is the run about to end by now?
+            self._draw_if_changed()
+
+    def _finishing_ms(self) -> float:
+        """How long the running run still needs, at its pace so far (NaN, which draws, before it has one)."""
+        state = self.state
+        return (state.num_steps - state.frontier) * state.ms_per_step
 
     def _on_run(self, trajectory: object) -> None:
         self.grid.set_run(trajectory)  # type: ignore[arg-type]

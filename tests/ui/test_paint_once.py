@@ -4,12 +4,15 @@ reports at most ~30 times a second (every paint or report is GUI time taken from
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import numpy as np
 
 from diffviz.core import GaussianMixture, SamplingRun, Schedule
 from diffviz.ui.main_window import MainWindow
 from diffviz.ui.sampling_controller import REPORT_EVERY_S, _iterate
+from tests.helpers import ui_models as um
+from tests.helpers.ui_helpers import wait_finished
 
 
 def test_each_frame_paints_the_views_once(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -52,3 +55,32 @@ def test_a_set_stop_flag_ends_the_run_before_the_next_step() -> None:
     assert list(events) == []  # no further step, no "done"
     assert run.trajectory.steps_done == 1  # checked before each step: nothing computed after the flag
     assert np.isfinite(run.trajectory.x[:2]).all()
+
+
+def _frames_painted_during_a_resample(qtbot, window: MainWindow) -> tuple[list[int], int]:  # type: ignore[no-untyped-def]
+    """The steps of the new run painted while it was re-sampled (its first frame to its last), and K."""
+    painted: list[tuple[object, int]] = []
+    window.grid.painted.connect(lambda: painted.append((window.grid.trajectory, window.grid.index)))
+    seed = window.state.session.sampler.seed
+    run = wait_finished(qtbot, window, lambda: window.state.session.update_sampler(seed=seed + 1))
+    qtbot.wait(150)  # any late frame would have been painted
+    return [index for traj, index in painted if traj is run], run.num_steps
+
+
+def test_a_run_about_to_end_gets_no_in_between_frame(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """A re-sample that ends within FINISHING_MS shows x_T and then its last frame: a frame in between would only
+    take GUI time from the run (200 particles of the exact mixture: a few ms)."""
+    wait_finished(qtbot, window, lambda: window.open_model("analytic:8gaussians"))
+    wait_finished(qtbot, window, lambda: window.state.session.update_sampler(num_particles=200))
+    steps, K = _frames_painted_during_a_resample(qtbot, window)
+    assert steps[-1] == K and not [k for k in steps if 0 < k < K], steps
+
+
+def test_a_long_run_shows_its_progress(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A run of ~1 s (a 512-wide, 2-layer model at 2,000 particles) is drawn as it computes, ~10 frames a second."""
+    wait_finished(
+        qtbot, window, lambda: window.open_model(str(um.heavy_model(tmp_path / "m.onnx", width=512, depth=2)))
+    )
+    steps, K = _frames_painted_during_a_resample(qtbot, window)
+    in_between = {k for k in steps if 0 < k < K}
+    assert steps[-1] == K and len(in_between) >= 3, steps
