@@ -68,21 +68,23 @@ def _gib(size: int) -> str:
     return f"{size / 1024**3:.1f} GiB"
 
 
-MAPPED_FROM = 4 * 1024**2  # NumPy asks for transparent huge pages from this size on
+MAPPED_FROM = 4 * 1024**2  # NumPy asks for transparent huge pages from this size on (pages are mapped lazily:
+# mapping them all at once, MAP_POPULATE, was ~7 % faster at 100k but would zero a 1 GiB recording on the GUI thread)
 
 
 def _recording(shape: tuple[int, ...]) -> np.ndarray:
-    """A zeroed float32 array for a run's recording; from 4 MiB on, its pages are mapped in one go (Linux).
+    """A zeroed float32 array for a run's recording; from 4 MiB on, in ordinary pages (Linux).
 
     NumPy marks arrays of 4 MiB and more for transparent huge pages, and where the kernel compacts memory on such a
     fault (``defrag = madvise``, a common default) writing a run's steps stalled now and then: at 100,000 particles a
-    step cost 4.6 or 10–11 ms outside the model from run to run. Anonymous memory mapped with MAP_POPULATE (ordinary
-    pages, zeroed by the kernel before the run starts, released with the array) makes it a steady ~5.3 ms.
+    step cost 4.6 or 10–11 ms outside the model from run to run. Anonymous memory advised against huge pages (zeroed
+    by the kernel as it is first written, released with the array) makes it a steady ~5.7 ms.
     """
     nbytes = math.prod(shape) * 4
-    if nbytes < MAPPED_FROM or not hasattr(mmap, "MAP_POPULATE"):
+    if nbytes < MAPPED_FROM or not hasattr(mmap, "MADV_NOHUGEPAGE"):
         return np.zeros(shape, np.float32)
-    pages = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | mmap.MAP_POPULATE)
+    pages = mmap.mmap(-1, nbytes)
+    pages.madvise(mmap.MADV_NOHUGEPAGE)
     return np.frombuffer(pages, np.float32).reshape(shape)
 
 
@@ -115,7 +117,7 @@ class _Header:
         return f"shape {self.shape} {self.dtype}"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Trajectory:
     """Arrays in sampling order: step k = 0 is the noisiest.
 
@@ -171,6 +173,17 @@ class Trajectory:
             field_points=field_points,
             field_eps=field_eps,
             x0=_recording((num_steps, *x_T.shape)),
+        )
+
+    def __repr__(self) -> str:  # a summary: the arrays can hold millions of numbers (and a field on demand)
+        p = self.params
+        field = ""
+        if self.field_points is not None:
+            pending = self.__dict__.get("_field_source") is not None
+            field = f", field {p.field_grid}×{p.field_grid}{' on demand' if pending else ''}"
+        return (
+            f"Trajectory({p.sampler} on {p.model.name}: {self.steps_done}/{self.num_steps} steps, "
+            f"{self.num_particles} particles of shape {self.data_shape}, seed {p.seed}{field})"
         )
 
     # ---- shape ----------------------------------------------------------------------------------------------

@@ -320,3 +320,13 @@ def test_sample_evaluates_the_field_when_it_is_read() -> None:
     assert calls[20:] == [64] * 20
     run.field_eps, run.field_score_at(3)  # noqa: B018 (all there now: no more calls)
     assert len(calls) == 40
+
+
+def test_a_run_prints_as_a_summary_without_evaluating_its_field() -> None:
+    model, schedule, _, calls = _counted_eager_run()
+    run = sample(model, schedule, "ddpm", n=50, seed=3, field_grid=8)
+    calls.clear()
+    text = repr(run)
+    assert calls == [] and len(text) < 200
+    for part in ("ddpm", model.name, "20/20 steps", "50 particles", "seed 3", "field 8×8 on demand"):
+        assert part in text, text
