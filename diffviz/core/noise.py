@@ -31,10 +31,16 @@ def box_muller(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     return z[:n].reshape(shape)
 
 
+def check_method(method: str) -> str:
+    """``method`` if it is one of :data:`NOISE_METHODS`, else ValueError naming the valid ones."""
+    if method not in NOISE_METHODS:
+        raise ValueError(f"unknown noise method {method!r}; valid: {', '.join(NOISE_METHODS)}")
+    return method
+
+
 def standard_normal(rng: np.random.Generator, shape: tuple[int, ...], method: str) -> np.ndarray:
     """Float32 N(0, I) draws of ``shape`` from ``rng`` by ``method`` (one of :data:`NOISE_METHODS`)."""
     if method == "box_muller":
         return box_muller(rng, shape)
-    if method == "ziggurat":
-        return rng.standard_normal(shape, dtype=np.float32)
-    raise ValueError(f"unknown noise method {method!r}; valid: {', '.join(NOISE_METHODS)}")
+    check_method(method)
+    return rng.standard_normal(shape, dtype=np.float32)  # ziggurat

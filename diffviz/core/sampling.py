@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .denoiser import Denoiser, trained_alpha_bar
-from .noise import DEFAULT_NOISE_METHOD, NOISE_METHODS, standard_normal
+from .noise import DEFAULT_NOISE_METHOD, check_method, standard_normal
 from .parameterization import Prediction, check_prediction_type, prediction_from, prediction_through
 from .run_params import ModelIdentity, RunParams
 from .samplers import Plan, get_sampler
@@ -94,8 +94,7 @@ class SamplingRun:
         noise_method: str = DEFAULT_NOISE_METHOD,
         **options: Any,
     ) -> None:
-        if noise_method not in NOISE_METHODS:
-            raise ValueError(f"unknown noise method {noise_method!r}; valid: {', '.join(NOISE_METHODS)}")
+        check_method(noise_method)  # before anything is allocated
         spec = get_sampler(sampler)
         options = spec.validate(sampler, options)
         check_prediction_type(model.prediction_type)

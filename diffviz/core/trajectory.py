@@ -13,7 +13,7 @@ import os
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -146,6 +146,7 @@ class Trajectory:
     field_eps: np.ndarray | None = None
     steps_done: int = 0
     x0: np.ndarray | None = None
+    _field_source: FieldSource | None = field(default=None, init=False)  # fills the field on demand
 
     @classmethod
     def allocate(
@@ -179,7 +180,7 @@ class Trajectory:
         p = self.params
         field = ""
         if self.field_points is not None:
-            pending = self.__dict__.get("_field_source") is not None
+            pending = self._field_source is not None
             field = f", field {p.field_grid}×{p.field_grid}{' on demand' if pending else ''}"
         return (
             f"Trajectory({p.sampler} on {p.model.name}: {self.steps_done}/{self.num_steps} steps, "
@@ -236,7 +237,7 @@ class Trajectory:
     def field_score_at(self, k: int) -> np.ndarray | None:
         """The score field on the grid at step k, (G·G, 2), or None for non-2D models (evaluated now if the run
         has its field on demand and this step's is not yet)."""
-        source = self.__dict__.get("_field_source")
+        source = self._field_source
         if source is not None:
             source.ensure_field(k)
         field_eps = self.field_eps_stored
@@ -251,11 +252,11 @@ class Trajectory:
 
     def field_on_demand(self, source: FieldSource | None) -> None:
         """Have ``source`` fill the field when it is read (None: the stored array is all there is)."""
-        self.__dict__["_field_source"] = source
+        self._field_source = source
 
     def _field_eps(self) -> np.ndarray | None:
         """``field_eps``: every sampled step's field, evaluated first where it is on demand."""
-        source = self.__dict__.get("_field_source")
+        source = self._field_source
         if source is not None:
             source.ensure_fields()
             if self.complete:
